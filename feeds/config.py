@@ -1,0 +1,40 @@
+"""Settings that change what is published, from flags or FEEDS_* environment variables."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
+
+
+@dataclass(frozen=True)
+class Config:
+    seeds: Path = Path("seeds")
+    base_url: str = DEFAULT_BASE_URL
+    # Item ids are tag URIs (RFC 4151) minted by this authority. They must never change once
+    # published, so they do not depend on the base URL: moving the site keeps every id.
+    tag_authority: str = "iom-digest.example.org"
+    tag_year: str = "2021"  # the year the authority started minting ids (for the feeds' own ids)
+    feed_size: int = 50
+    title: str = "IOM regional news digest"
+    description: str = ("News from the International Organization for Migration's regional office "
+                        "for Central America, North America and the Caribbean.")
+    author: str = "International Organization for Migration (IOM), regional office"
+    language: str = "en"
+
+    def __post_init__(self):
+        # one canonical form: exactly one trailing slash, so urljoin behaves
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/") + "/")
+        object.__setattr__(self, "seeds", Path(self.seeds))
+
+    @classmethod
+    def from_env(cls, environ=os.environ, **overrides) -> "Config":
+        """Defaults, then FEEDS_* variables, then explicit overrides (flags) that are not None."""
+        settings = {}
+        for name, var in (("seeds", "FEEDS_SEEDS"), ("base_url", "FEEDS_BASE_URL"),
+                          ("tag_authority", "FEEDS_TAG_AUTHORITY")):
+            if environ.get(var):
+                settings[name] = environ[var]
+        settings.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**settings)

@@ -1,0 +1,185 @@
+"""Reading digest files: text → entries, each remembering its file and line.
+
+A digest is repeated blocks of: a line holding only a date (``26 October, 2021``), a title line,
+then body paragraphs up to the next date line. Everything that does not fit is a Problem, never
+a silently dropped entry.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dateutil import parser as dateparser
+
+from .problems import DigestError, Problem
+
+# The shape of a date line: day, month word, optional comma, four-digit year, nothing else.
+# Anything of this shape is parsed as a date, so a misspelt month is reported rather than read
+# as body text (which would silently swallow the entry).
+DATE_LINE = re.compile(r"(\d{1,2})\s+([^\W\d_]+)\.?,?\s+(\d{4})", re.UNICODE)
+
+# XML 1.0 forbids C0 controls other than tab/newline/CR, lone surrogates, U+FFFE and U+FFFF.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Inside a line, any run of whitespace (tabs, no-break spaces from pasted web pages) is one space.
+SPACES = re.compile(r"\s+")
+
+_MONTHS = dateparser.parserinfo()
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str  # as the reader was given it, for messages
+    line: int
+
+    @property
+    def name(self) -> str:
+        """File name and line, independent of where the seeds folder lives (used in output)."""
+        return f"{Path(self.path).name}:{self.line}"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    date: dt.date
+    title: str
+    paragraphs: tuple[str, ...]
+    source: Source
+
+
+@dataclass
+class Reading:
+    entries: list[Entry]
+    warnings: list[Problem]  # published anyway, but worth telling the person who typed it
+
+
+def parse_date_line(text: str) -> dt.date | str | None:
+    """A date for a date line, an error message for a malformed one, None for any other line."""
+    m = DATE_LINE.fullmatch(text)
+    if not m:
+        return None
+    day, month, year = m.groups()
+    if _MONTHS.month(month) is None:
+        return f"unknown month {month!r} in date line {text!r} (write it like '26 October, 2021')"
+    try:
+        return dateparser.parse(f"{day} {month} {year}", parserinfo=_MONTHS, dayfirst=True).date()
+    except (ValueError, OverflowError):
+        return f"impossible date {text!r}: {month} {year} has no day {int(day)}"
+
+
+def decode(data: bytes, path: str) -> str:
+    """UTF-8 (with or without a BOM); an undecodable byte is reported with its line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        hint = " (the file looks like UTF-16; save it as UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise DigestError([Problem(path, line, f"byte 0x{data[e.start]:02x} is not UTF-8 text{hint}")]) from None
+
+
+def clean_lines(text: str, path: str, warnings: list[Problem]) -> list[str]:
+    """Lines without line-ending variants, forbidden characters or whitespace runs."""
+    lines = []
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        bad = sorted(set(XML_FORBIDDEN.findall(raw)))
+        if bad:
+            names = ", ".join(f"U+{ord(c):04X}" for c in bad)
+            warnings.append(Problem(path, number, f"removed characters that feeds cannot carry: {names}"))
+            raw = XML_FORBIDDEN.sub("", raw)
+        lines.append(SPACES.sub(" ", raw).strip())
+    return lines
+
+
+def read_text(text: str, path: str) -> Reading:
+    warnings: list[Problem] = []
+    problems: list[Problem] = []
+    lines = clean_lines(text, path, warnings)
+    entries: list[Entry] = []
+
+    # Group the file into blocks, one per date line; what precedes the first date is an error.
+    blocks: list[tuple[int, dt.date | str, list[tuple[int, str]]]] = []
+    for number, line in enumerate(lines, 1):
+        date = parse_date_line(line)
+        if date is not None:
+            blocks.append((number, date, []))
+        elif blocks:
+            blocks[-1][2].append((number, line))
+        elif line:
+            problems.append(Problem(path, number, f"text before the first date line: {line[:60]!r}"))
+            break  # one message, not one per line of a preamble
+
+    if not blocks and not problems:
+        problems.append(Problem(path, 1, "no entries: the file holds no date line such as '26 October, 2021'"
+                                if any(lines) else "empty file: expected entries starting with a date line"))
+
+    for number, date, rest in blocks:
+        if isinstance(date, str):
+            problems.append(Problem(path, number, date))
+            continue
+        content = [(n, text) for n, text in rest if text]
+        if not content:
+            problems.append(Problem(path, number, f"date line {lines[number - 1]!r} has no title after it"))
+            continue
+        title_line, title = content[0]
+        body = rest[rest.index(content[0]) + 1:]
+        paragraphs = split_paragraphs(line for _, line in body)
+        if not paragraphs:
+            problems.append(Problem(path, title_line, f"entry {title[:60]!r} has a title but no body"))
+            continue
+        entries.append(Entry(date, title, paragraphs, Source(path, number)))
+
+    if problems:
+        raise DigestError(problems)
+    return Reading(entries, warnings)
+
+
+def split_paragraphs(lines) -> tuple[str, ...]:
+    """Blank lines separate paragraphs; lines wrapped inside a paragraph are joined."""
+    paragraphs, current = [], []
+    for line in lines:
+        if line:
+            current.append(line)
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return tuple(paragraphs)
+
+
+def read_file(path: Path) -> Reading:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise DigestError([Problem(str(path), 0, f"cannot read: {e.strerror}")]) from None
+    return read_text(decode(data, str(path)), str(path))
+
+
+def read_folder(folder: Path) -> Reading:
+    """Every ``*.txt`` in the folder, in name order; problems of all files are gathered."""
+    if not folder.is_dir():
+        what = "does not exist" if not folder.exists() else "is not a folder"
+        raise DigestError([Problem(str(folder), 0, f"seeds folder {what}")])
+    paths = sorted(folder.glob("*.txt"))
+    if not paths:
+        raise DigestError([Problem(str(folder), 0, "seeds folder holds no .txt digest files")])
+    entries: list[Entry] = []
+    warnings: list[Problem] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if not path.is_file():
+            problems.append(Problem(str(path), 0, "not a regular file (a folder or a broken link?)"))
+            continue
+        try:
+            reading = read_file(path)
+        except DigestError as e:
+            problems += e.problems
+            continue
+        entries += reading.entries
+        warnings += reading.warnings
+    if problems:
+        raise DigestError(problems)
+    return Reading(entries, warnings)

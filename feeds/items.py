@@ -1,0 +1,96 @@
+"""Entries → items: identity, publication time, summary and themes.
+
+Identity is forever. An item's id is a tag URI of the configured authority, its date and the slug
+of its title; the same date and title in two digest files is the same item.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from slugify import slugify
+
+from .digest import Entry, Source
+from .problems import DigestError, Problem
+from .themes import Match, Taxonomy
+
+SLUG_LENGTH = 80
+SUMMARY_LENGTH = 280
+NOON = dt.time(12, 0, tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    slug: str
+    title: str
+    summary: str
+    paragraphs: tuple[str, ...]
+    published: dt.datetime
+    themes: tuple[str, ...]
+    evidence: dict[str, tuple[Match, ...]]
+    source: Source
+
+    @property
+    def date(self) -> dt.date:
+        return self.published.date()
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+def title_slug(title: str) -> str:
+    """ASCII slug of the title; a long title is cut on a word and made unique by a hash of all of it."""
+    full = slugify(title)
+    short = slugify(title, max_length=SLUG_LENGTH, word_boundary=True)
+    if short == full and short:
+        return short
+    digest = hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
+    return f"{short}-{digest}" if short else digest
+
+
+def summarize(paragraphs: tuple[str, ...]) -> str:
+    text = paragraphs[0]
+    if len(text) <= SUMMARY_LENGTH:
+        return text
+    cut = text[:SUMMARY_LENGTH].rsplit(" ", 1)[0].rstrip(",;:-–—")
+    return cut + "…"
+
+
+def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str) -> list[Item]:
+    """Items newest first. Entries are given in digest order (files by name, then by line)."""
+    first: dict[tuple[dt.date, str], Entry] = {}
+    problems = []
+    for entry in entries:
+        key = (entry.date, title_slug(entry.title))
+        seen = first.setdefault(key, entry)
+        if seen is not entry and seen.paragraphs != entry.paragraphs:
+            problems.append(Problem(entry.source.path, entry.source.line,
+                                    f"{entry.title[:60]!r} of {entry.date:%d %B %Y} is also at "
+                                    f"{seen.source} with a different body; keep one version"))
+    if problems:
+        raise DigestError(problems)
+
+    # Items of one day keep digest order: the first is 12:00:00 UTC, the next a second earlier,
+    # so no two items share a timestamp and every reader shows the digest's own date.
+    rank: dict[dt.date, int] = {}
+    items = []
+    for (date, slug), entry in first.items():
+        rank[date] = rank.get(date, -1) + 1
+        published = dt.datetime.combine(date, NOON) - dt.timedelta(seconds=rank[date])
+        evidence = taxonomy.classify(entry.title, " ".join(entry.paragraphs))
+        items.append(Item(
+            id=f"tag:{tag_authority},{date:%Y-%m-%d}:{slug}",
+            slug=f"{date:%Y-%m-%d}-{slug}",
+            title=entry.title,
+            summary=summarize(entry.paragraphs),
+            paragraphs=entry.paragraphs,
+            published=published,
+            themes=tuple(evidence),
+            evidence=evidence,
+            source=entry.source,
+        ))
+    items.sort(key=lambda item: item.published, reverse=True)
+    return items

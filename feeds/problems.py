@@ -1,0 +1,24 @@
+"""Problems found in the digest, always tied to the place a person can fix them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        # line 0 means the problem is the file or folder itself
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class DigestError(Exception):
+    """The digest cannot be published as it stands; every problem names its file and line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(map(str, self.problems)))

@@ -1,0 +1,73 @@
+"""The Site: every document of the URL map, rendered once into memory.
+
+The server and the static export both serve this mapping, so every URL without a query string
+is the same bytes in both. Nothing renders a feed anywhere else.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
+
+from . import urls
+from .catalog import Catalog
+from .channels import Channel, channels
+from .config import Config
+from .pages import Pages
+from .syndication import Feeds
+
+MEDIA_TYPES = {
+    "atom": "application/atom+xml; charset=utf-8",
+    "rss": "application/rss+xml; charset=utf-8",
+    "json": "application/feed+json",
+    "html": "text/html; charset=utf-8",
+    "opml": "text/x-opml",
+}
+
+
+@dataclass(frozen=True)
+class Resource:
+    body: bytes
+    media_type: str
+    last_modified: dt.datetime  # newest item the document shows, never the build time
+    etag: str = field(init=False)  # strong validator, from the bytes
+
+    def __post_init__(self):
+        object.__setattr__(self, "etag", hashlib.sha256(self.body).hexdigest()[:32])
+
+
+@dataclass(frozen=True)
+class Site(Mapping[str, Resource]):
+    resources: dict[str, Resource]  # site path ("/", "/feed.atom", "/items/x/") → document
+    catalog: Catalog
+    config: Config
+
+    def __getitem__(self, path: str) -> Resource:
+        return self.resources[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.resources)
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+
+def build_site(catalog: Catalog, config: Config) -> Site:
+    chans = channels(catalog, config)
+    feeds = Feeds(config, catalog.taxonomy)
+    pages = Pages(catalog, config, chans)
+    updated = chans[0].updated
+    out: dict[str, Resource] = {}
+
+    out["/"] = Resource(pages.index(), MEDIA_TYPES["html"], updated)
+    out[urls.OPML] = Resource(pages.opml(), MEDIA_TYPES["opml"], updated)
+    for channel in chans:
+        for fmt in urls.FORMATS:
+            out[channel.path(fmt)] = Resource(feeds.render(channel, fmt), MEDIA_TYPES[fmt], channel.updated)
+        if channel.theme:
+            out[channel.page] = Resource(pages.theme(channel), MEDIA_TYPES["html"], channel.updated)
+    for item in catalog.items:
+        out[urls.item_page(item.slug)] = Resource(pages.item(item), MEDIA_TYPES["html"], item.published)
+    return Site(out, catalog, config)
+

@@ -1,0 +1,101 @@
+"""Channels serialized: Atom 1.0 and RSS 2.0 through feedgen, JSON Feed 1.1 by its spec.
+
+Every function here is pure: the same channel and base URL give the same bytes.
+"""
+from __future__ import annotations
+
+import json
+
+from feedgen.feed import FeedGenerator
+from markupsafe import Markup, escape
+
+from . import urls
+from .channels import Channel
+from .config import Config
+from .items import Item
+from .themes import Taxonomy
+
+GENERATOR = "iom-digest-feeds"  # no version: upgrading must not change the published bytes
+
+
+def body_html(item: Item) -> str:
+    """The body as HTML: each paragraph escaped text in <p>, nothing from the digest taken as markup."""
+    return "".join(Markup("<p>{}</p>").format(p) for p in item.paragraphs)
+
+
+class Feeds:
+    """Serializers bound to what every feed shares: base URL, configuration and theme labels."""
+
+    def __init__(self, config: Config, taxonomy: Taxonomy):
+        self.config = config
+        self.taxonomy = taxonomy
+        self.absolute = urls.Absolute(config.base_url)
+
+    def categories(self, item: Item) -> list[dict]:
+        scheme = self.absolute("/themes/")
+        return [{"term": slug, "scheme": scheme, "label": self.taxonomy[slug].title} for slug in item.themes]
+
+    def _generator(self, channel: Channel, fmt: str) -> FeedGenerator:
+        fg = FeedGenerator()
+        fg.id(channel.id)
+        fg.title(channel.title)
+        fg.description(channel.description)
+        fg.author({"name": self.config.author})
+        fg.language(self.config.language)
+        fg.generator(GENERATOR)
+        # self before alternate: feedgen takes the RSS <link> from the last link added
+        fg.link(href=self.absolute(channel.path(fmt)), rel="self",
+                type="application/atom+xml" if fmt == "atom" else "application/rss+xml")
+        fg.link(href=self.absolute(channel.page), rel="alternate", type="text/html")
+        fg.updated(channel.updated)  # also RSS lastBuildDate; feedgen would use the clock
+        for item in channel.items:
+            fe = fg.add_entry(order="append")  # items come newest first; keep that order
+            fe.id(item.id)
+            fe.title(item.title)
+            fe.link(href=self.absolute(urls.item_page(item.slug)), rel="alternate", type="text/html")
+            fe.published(item.published)
+            fe.updated(item.published)
+            fe.category(self.categories(item))
+            if fmt == "atom":
+                fe.summary(item.summary)
+                fe.content(body_html(item), type="html")
+            else:
+                # RSS has one description and readers take it as HTML, so it gets the escaped body
+                fe.content(body_html(item))
+                fe.guid(item.id, permalink=False)
+        return fg
+
+    def atom(self, channel: Channel) -> bytes:
+        return self._generator(channel, "atom").atom_str(pretty=True)
+
+    def rss(self, channel: Channel) -> bytes:
+        return self._generator(channel, "rss").rss_str(pretty=True)
+
+    def json_feed(self, channel: Channel) -> bytes:
+        doc = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": channel.title,
+            "home_page_url": self.absolute(channel.page),
+            "feed_url": self.absolute(channel.path("json")),
+            "description": channel.description,
+            "language": self.config.language,
+            "authors": [{"name": self.config.author}],
+            "items": [self.json_item(item) for item in channel.items],
+        }
+        return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+    def json_item(self, item: Item) -> dict:
+        return {
+            "id": item.id,
+            "url": self.absolute(urls.item_page(item.slug)),
+            "title": item.title,
+            "summary": item.summary,
+            "content_html": body_html(item),
+            "content_text": item.body,
+            "date_published": item.published.isoformat(),
+            "date_modified": item.published.isoformat(),
+            "tags": [self.taxonomy[slug].title for slug in item.themes],
+        }
+
+    def render(self, channel: Channel, fmt: str) -> bytes:
+        return {"atom": self.atom, "rss": self.rss, "json": self.json_feed}[fmt](channel)

@@ -1,0 +1,94 @@
+"""Themes: the taxonomy (data, in taxonomy.toml) and the explainable classifier that applies it."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+STRONG, WEAK, TITLE_FACTOR, DEFAULT_THRESHOLD = 2.0, 1.0, 1.5, 2.0
+
+
+def term_pattern(term: str) -> str:
+    """A phrase as a regex: words on word boundaries, any whitespace between, `*` = any ending."""
+    words = []
+    for word in term.split():
+        stem = word.rstrip("*")
+        words.append(re.escape(stem) + (r"[\w-]*" if word.endswith("*") else ""))
+    return r"(?<![\w-])" + r"\s+".join(words) + r"(?![\w-])"
+
+
+@dataclass(frozen=True)
+class Match:
+    term: str  # as written in the taxonomy, e.g. "recruit*"
+    text: str  # what it matched, e.g. "recruitment"
+    where: str  # "title" or "body"
+    score: float
+
+    def __str__(self) -> str:
+        return f"{self.text!r} in {self.where}"
+
+
+@dataclass(frozen=True)
+class Theme:
+    slug: str
+    title: str
+    description: str
+    strong: tuple[str, ...]
+    weak: tuple[str, ...]
+    veto: tuple[str, ...]
+    threshold: float = DEFAULT_THRESHOLD
+
+    def __post_init__(self):
+        terms = [(t, STRONG) for t in self.strong] + [(t, WEAK) for t in self.weak]
+        object.__setattr__(self, "_terms", [(t, w, re.compile(term_pattern(t), re.I)) for t, w in terms])
+        veto = "|".join(term_pattern(v) for v in self.veto)
+        object.__setattr__(self, "_veto", re.compile(veto, re.I) if veto else None)
+
+    def matches(self, title: str, body: str) -> tuple[Match, ...]:
+        """Every term found, counted once at its best place (title before body)."""
+        if self._veto:
+            title, body = self._veto.sub(" ", title), self._veto.sub(" ", body)
+        found = []
+        for term, weight, pattern in self._terms:
+            if m := pattern.search(title):
+                found.append(Match(term, m.group(), "title", weight * TITLE_FACTOR))
+            elif m := pattern.search(body):
+                found.append(Match(term, m.group(), "body", weight))
+        return tuple(found)
+
+    def evidence(self, title: str, body: str) -> tuple[Match, ...] | None:
+        """The matches that put an item in this theme, or None when it does not belong."""
+        found = self.matches(title, body)
+        return found if sum(m.score for m in found) >= self.threshold else None
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    themes: tuple[Theme, ...]
+
+    @classmethod
+    def load(cls, text: str | None = None) -> "Taxonomy":
+        if text is None:
+            text = resources.files(__package__).joinpath("taxonomy.toml").read_text("utf-8")
+        data = tomllib.loads(text)
+        return cls(tuple(
+            Theme(slug=slug, title=t["title"], description=t["description"],
+                  strong=tuple(t.get("strong", ())), weak=tuple(t.get("weak", ())),
+                  veto=tuple(t.get("veto", ())), threshold=float(t.get("threshold", DEFAULT_THRESHOLD)))
+            for slug, t in data["themes"].items()))
+
+    def __getitem__(self, slug: str) -> Theme:
+        for theme in self.themes:
+            if theme.slug == slug:
+                return theme
+        raise KeyError(slug)
+
+    def classify(self, title: str, body: str) -> dict[str, tuple[Match, ...]]:
+        """Theme slug → evidence, for every theme the item belongs to, in taxonomy order."""
+        result = {}
+        for theme in self.themes:
+            evidence = theme.evidence(title, body)
+            if evidence:
+                result[theme.slug] = evidence
+        return result

@@ -96,7 +96,7 @@ def clean_lines(text: str, path: str, warnings: list[Problem]) -> list[str]:
 def read_text(text: str, path: str) -> Reading:
     warnings: list[Problem] = []
     problems: list[Problem] = []
-    lines = clean_lines(text, path, warnings)
+    lines = clean_lines(text.removeprefix("\ufeff"), path, warnings)
     entries: list[Entry] = []
 
     # Group the file into blocks, one per date line; what precedes the first date is an error.

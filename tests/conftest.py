@@ -1,0 +1,88 @@
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from feeds.catalog import load_catalog
+from feeds.config import Config
+from feeds.site import build_site
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+BASE_URL = "https://feeds.example.net/iom/"
+
+
+@pytest.fixture(scope="session")
+def config():
+    return Config(seeds=SEEDS, base_url=BASE_URL)
+
+
+@pytest.fixture(scope="session")
+def catalog(config):
+    return load_catalog(config.seeds, config.tag_authority)
+
+
+@pytest.fixture(scope="session")
+def site(catalog, config):
+    return build_site(catalog, config)
+
+
+@pytest.fixture
+def seeds(tmp_path):
+    """A seeds folder to write digest files into: seeds('name.txt', text_or_bytes) → path."""
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+
+    def write(name, content):
+        path = folder / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        return path
+
+    write.folder = folder
+    return write
+
+
+def run_feeds(*args, cwd=ROOT, env=None):
+    """The installed console script, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "feeds", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=60)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url, process, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read()}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(url)
+
+
+@pytest.fixture(scope="session")
+def server():
+    """`python server.py` on a free loopback port, as a user starts it; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "server.py", "--port", str(port)], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")})
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for(base, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(10)

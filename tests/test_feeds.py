@@ -1,0 +1,138 @@
+"""Every feed the Site builds, read back the way feed readers read it (feedparser)."""
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+
+import feedparser
+import pytest
+
+from feeds.catalog import load_catalog
+from feeds.config import Config
+from feeds.site import build_site
+
+from .conftest import BASE_URL, SEEDS
+from .test_themes import EXPECTED
+
+FEEDS = ["/feed", "/themes/labour-migration/feed", "/themes/smuggling/feed", "/themes/governance/feed"]
+FORMATS = ["atom", "rss", "json"]
+
+
+def parse(site, path):
+    return feedparser.parse(site[path].body)
+
+
+def entries(site, path):
+    """(id, title, link, published) of each entry, in document order, for any of the three formats."""
+    if path.endswith(".json"):
+        doc = json.loads(site[path].body)
+        return [(i["id"], i["title"], i["url"], dt.datetime.fromisoformat(i["date_published"])) for i in doc["items"]]
+    d = parse(site, path)
+    assert not d.bozo, d.bozo_exception
+    return [(e.id, e.title, e.link, dt.datetime(*e.published_parsed[:6], tzinfo=dt.timezone.utc)) for e in d.entries]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_all_items_feed_holds_the_ten_seed_items_newest_first(site, catalog, fmt):
+    got = entries(site, f"/feed.{fmt}")
+    assert len(got) == 10
+    assert [e[0] for e in got] == [item.id for item in catalog.items]
+    dates = [e[3] for e in got]
+    assert dates == sorted(dates, reverse=True) and len(set(dates)) == 10  # no DuplicateUpdated
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("theme", ["labour-migration", "smuggling", "governance"])
+def test_theme_feeds_hold_exactly_the_expected_items(site, theme, fmt):
+    want = [title for title, themes in EXPECTED.items() if theme in themes]
+    got = [e[1] for e in entries(site, f"/themes/{theme}/feed.{fmt}")]
+    assert sorted(got) == sorted(want) and got
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_seed_dates_read_back_as_the_digest_dates_at_noon_utc(site, fmt):
+    got = {e[1]: e[3] for e in entries(site, f"/feed.{fmt}")}
+    assert got["IOM and IIN start specialized virtual course about migrant children in the Americas"] == \
+        dt.datetime(2021, 10, 26, 12, tzinfo=dt.timezone.utc)
+    assert got["Border personnel in Panama exchanged experiences concerning migration management in emergency "
+               "contexts"] == dt.datetime(2021, 10, 14, 11, 59, 58, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize("path", [f + "." + fmt for f in FEEDS for fmt in FORMATS])
+def test_every_link_is_absolute_and_every_item_link_is_a_page_of_the_site(site, path):
+    for _, _, link, _ in entries(site, path):
+        assert link.startswith(BASE_URL)
+        assert "/" + link[len(BASE_URL):] in site, link
+
+
+@pytest.mark.parametrize("path", [f + "." + fmt for f in FEEDS for fmt in ("atom", "rss")])
+def test_self_link_is_the_feeds_public_url(site, path):
+    d = parse(site, path)
+    [self_link] = [link.href for link in d.feed.links if link.rel == "self"]
+    assert self_link == BASE_URL + path.lstrip("/")
+    assert d.feed.updated_parsed if path.endswith("atom") else d.feed.get("updated_parsed")
+
+
+@pytest.mark.parametrize("path", [f + ".json" for f in FEEDS])
+def test_json_feed_follows_version_1_1(site, path):
+    doc = json.loads(site[path].body)
+    assert doc["version"] == "https://jsonfeed.org/version/1.1"
+    assert doc["feed_url"] == BASE_URL + path.lstrip("/")
+    assert doc["home_page_url"].startswith(BASE_URL) and doc["title"] and doc["authors"][0]["name"]
+    for item in doc["items"]:
+        assert {"id", "url", "title", "content_html", "content_text", "date_published"} <= set(item)
+        assert dt.datetime.fromisoformat(item["date_published"]).utcoffset() == dt.timedelta(0)
+
+
+def test_themes_are_categories_with_scheme_and_label(site):
+    smuggling = "Costa Rica, Panama, and the Dominican Republic Strengthened their Tools to Combat Migrant Smuggling"
+    [atom] = [e for e in parse(site, "/feed.atom").entries if e.title == smuggling]
+    assert [(t.term, t.scheme, t.label) for t in atom.tags] == [
+        ("smuggling", BASE_URL + "themes/", "Migrant smuggling and trafficking in persons")]
+    [rss] = [e for e in parse(site, "/feed.rss").entries if e.title == smuggling]
+    assert [(t.term, t.scheme) for t in rss.tags] == [
+        ("Migrant smuggling and trafficking in persons", BASE_URL + "themes/")]
+    [item] = [i for i in json.loads(site["/feed.json"].body)["items"] if i["title"] == smuggling]
+    assert item["tags"] == ["Migrant smuggling and trafficking in persons"]
+
+
+def test_feed_updated_is_the_newest_item_not_the_build_time(site):
+    assert parse(site, "/feed.atom").feed.updated == "2021-10-26T12:00:00+00:00"
+    assert parse(site, "/themes/smuggling/feed.atom").feed.updated == "2021-09-28T12:00:00+00:00"
+    assert parse(site, "/feed.rss").feed.updated == "Tue, 26 Oct 2021 12:00:00 +0000"
+
+
+def test_two_builds_are_byte_identical_and_ids_survive_a_new_base_url(site, catalog, config):
+    again = build_site(load_catalog(SEEDS, config.tag_authority), config)
+    assert {p: r.body for p, r in again.items()} == {p: r.body for p, r in site.items()}
+    moved = build_site(catalog, Config(seeds=SEEDS, base_url="http://localhost:9/"))
+    for path in (f + "." + fmt for f in FEEDS for fmt in FORMATS):
+        assert [e[0] for e in entries(moved, path)] == [e[0] for e in entries(site, path)]
+        assert all(e[2].startswith("http://localhost:9/") for e in entries(moved, path))
+
+
+def test_feeds_hold_the_newest_n_items(seeds):
+    text = "".join(f"{day} March, 2021\n\nNews {day}\n\nBody {day}.\n\n" for day in range(1, 31))
+    seeds("a.txt", text)
+    config = Config(seeds=seeds.folder, base_url=BASE_URL, feed_size=7)
+    small = build_site(load_catalog(seeds.folder, config.tag_authority), config)
+    for fmt in FORMATS:
+        assert [e[1] for e in entries(small, f"/feed.{fmt}")] == [f"News {d}" for d in range(30, 23, -1)]
+    assert len([p for p in small if p.startswith("/items/")]) == 30  # older items keep their pages
+
+
+def test_text_is_escaped_never_taken_as_markup(seeds):
+    seeds("a.txt", "1 June, 2021\n\nA <script>alert(1)</script> & ]]> title\n\n"
+                   "Body with <b>tags</b> & ampersands ]]> here.\n")
+    config = Config(seeds=seeds.folder, base_url=BASE_URL)
+    hostile = build_site(load_catalog(seeds.folder, config.tag_authority), config)
+    title = "A <script>alert(1)</script> & ]]> title"
+    for fmt in ("atom", "rss"):
+        d = parse(hostile, f"/feed.{fmt}")
+        assert not d.bozo and d.entries[0].title == title
+        ET.fromstring(hostile[f"/feed.{fmt}"].body)  # well-formed
+    html_content = parse(hostile, "/feed.atom").entries[0].content[0].value
+    assert "&lt;b&gt;tags&lt;/b&gt;" in html_content and "<b>" not in html_content
+    assert json.loads(hostile["/feed.json"].body)["items"][0]["title"] == title
+    for path, resource in hostile.items():
+        if resource.media_type.startswith("text/html"):
+            assert b"<script>alert" not in resource.body, path

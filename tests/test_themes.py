@@ -1,0 +1,77 @@
+"""Themes: the shipped digest lands where a reader expects, and the hard cases stay out."""
+import pytest
+
+from feeds.themes import Taxonomy, term_pattern
+
+TAXONOMY = Taxonomy.load()
+
+# What a reader following each theme expects from the shipped digest, by title.
+EXPECTED = {
+    "IOM and IIN start specialized virtual course about migrant children in the Americas": (),
+    "IOM presents key findings to improve recruitment in the Belizean citrus industry": ("labour-migration",),
+    "Guatemala prepares to improve its labour market information, with support from IOM": ("labour-migration",),
+    "Border personnel in Panama exchanged experiences concerning migration management in emergency contexts":
+        ("governance",),
+    "Communication for Development Campaigns Address How Migration Information Needs Changed in the Face of "
+    "the Pandemic in Mexico and Central America": (),
+    "IOM and CELIEM strengthen management skills of social enterprises": (),
+    "Costa Rica, Panama, and the Dominican Republic Strengthened their Tools to Combat Migrant Smuggling":
+        ("smuggling",),
+    "New Study Finds Connection Between Emerging Petroleum Sector and Increased Travel to Guyana from the "
+    "Caribbean": ("labour-migration",),
+    "IOM and Suriname Government launch innovative report on national migration governance": ("governance",),
+    "Panama Initiates Intersectoral Dialogue on the Knowledge Economy in the New International Context": (),
+}
+
+
+def test_the_three_required_themes_exist_with_their_slugs():
+    assert {"labour-migration", "smuggling", "governance"} <= {t.slug for t in TAXONOMY.themes}
+
+
+def test_shipped_digest_items_get_the_expected_themes(catalog):
+    assert {item.title: item.themes for item in catalog.items} == EXPECTED
+
+
+def test_every_assignment_keeps_its_evidence(catalog):
+    for item in catalog.items:
+        assert set(item.evidence) == set(item.themes)
+        for matches in item.evidence.values():
+            assert matches and all(m.text and m.where in ("title", "body") for m in matches)
+
+
+@pytest.mark.parametrize("title, body, theme", [
+    ("Ministry of Labour hosts a migration governance meeting", "Officials met.", "governance"),
+    ("IOM trains officials", "The training covered labour exploitation of victims of trafficking.", "smuggling"),
+    ("Border officials trained", "The course covered border management and migration data.", "governance"),
+])
+def test_hard_cases_land_in_one_theme_only(title, body, theme):
+    assert list(TAXONOMY.classify(title, body)) == [theme]
+
+
+@pytest.mark.parametrize("title, body", [
+    ("Police seize drug smuggling boat", "Customs found contraband and drug trafficking routes."),
+    ("IOM strengthens management skills", "Managerial capacities of organizations."),
+    ("New recruits join the team", "A short note."),  # one weak term is not enough, even in a title
+])
+def test_off_topic_items_get_no_theme(title, body):
+    assert TAXONOMY.classify(title, body) == {}
+
+
+@pytest.mark.parametrize("term, text, found", [
+    ("recruit*", "improve recruitment practices", True),
+    ("recruit*", "recruiters", True),
+    ("recruit*", "non-recruit", False),
+    ("labour market*", "labour\u00a0 markets", True),
+    ("border*", "cross-border", False),
+    ("data", "database", False),
+])
+def test_terms_match_whole_words_and_inflections(term, text, found):
+    import re
+    assert bool(re.search(term_pattern(term), text, re.I)) is found
+
+
+def test_taxonomy_is_data_and_a_new_theme_needs_no_code():
+    taxonomy = Taxonomy.load('[themes.diaspora]\ntitle = "Diaspora"\ndescription = "D."\nstrong = ["diaspora"]\n')
+    result = taxonomy.classify("Diaspora organizations meet", "Body")
+    assert list(result) == ["diaspora"]
+    assert [(m.text, m.where) for m in result["diaspora"]] == [("Diaspora", "title")]

@@ -31,10 +31,11 @@ def newest(items, fallback: dt.datetime) -> dt.datetime:
 
 def channels(catalog: Catalog, config: Config) -> list[Channel]:
     """The all-items channel first, then one per theme in taxonomy order."""
-    epoch = newest(catalog.items, dt.datetime(2000, 1, 1, 12, tzinfo=dt.timezone.utc))
+    # an empty feed still needs an `updated`; a fixed one, so adding unrelated items changes nothing
+    epoch = dt.datetime(int(config.tag_year), 1, 1, tzinfo=dt.timezone.utc)
     tag = f"tag:{config.tag_authority},{config.tag_year}:"
     result = [Channel(tag + "feed", config.title, config.description, "/",
-                      catalog.items[:config.feed_size], epoch)]
+                      catalog.items[:config.feed_size], newest(catalog.items, epoch))]
     for theme in catalog.taxonomy.themes:
         items = catalog.in_theme(theme.slug)
         result.append(Channel(tag + f"themes/{theme.slug}", f"{config.title}: {theme.title}",

@@ -107,9 +107,8 @@ def read_text(text: str, path: str) -> Reading:
             blocks.append((number, date, []))
         elif blocks:
             blocks[-1][2].append((number, line))
-        elif line:
+        elif line and not problems:  # one message for a preamble, not one per line
             problems.append(Problem(path, number, f"text before the first date line: {line[:60]!r}"))
-            break  # one message, not one per line of a preamble
 
     if not blocks and not problems:
         problems.append(Problem(path, 1, "no entries: the file holds no date line such as '26 October, 2021'"

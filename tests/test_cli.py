@@ -1,0 +1,111 @@
+"""The `feeds` command as a publisher uses it: clear messages, exit status, nothing half-written."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT, free_port, run_feeds
+
+BAD = "IOM digest, autumn\n\n26 October, 2021\n\nTitle\n\nBody\n\n31 February, 2021\n\nT\n\nB\n\n1 March, 2021\n\n"
+
+
+def test_check_passes_on_the_shipped_seeds():
+    result = run_feeds("check")
+    assert result.returncode == 0 and "10 items read" in result.stdout and result.stderr == ""
+
+
+@pytest.mark.parametrize("command", [["check"], ["build", "--out", "{out}"], ["items", "--json"], ["serve"]])
+def test_bad_digest_gives_every_problem_as_path_line_message_and_exit_1(seeds, tmp_path, command):
+    path = seeds("digest.txt", BAD)
+    args = [a.format(out=tmp_path / "public") for a in command]
+    result = run_feeds(*args, "--seeds", seeds.folder)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:1: text before the first date line: 'IOM digest, autumn'",
+        f"{path}:9: impossible date '31 February, 2021': February 2021 has no day 31",
+        f"{path}:15: date line '1 March, 2021' has no title after it",
+    ]
+    assert not (tmp_path / "public").exists()
+
+
+def test_failed_build_leaves_the_earlier_export_untouched(seeds, tmp_path):
+    seeds("digest.txt", "1 June, 2021\n\nGood news\n\nBody.\n")
+    out = tmp_path / "public"
+    assert run_feeds("build", "--seeds", seeds.folder, "--out", out).returncode == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    seeds("later.txt", "2 June, 2021\n\nBroken\n")
+    result = run_feeds("build", "--seeds", seeds.folder, "--out", out)
+    assert result.returncode == 1 and "later.txt:3: entry 'Broken' has a title but no body" in result.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public", "seeds"]
+
+
+def test_build_reports_what_changed(seeds, tmp_path):
+    seeds("digest.txt", "1 June, 2021\n\nGood news\n\nBody.\n")
+    out = tmp_path / "public"
+    first = run_feeds("build", "--seeds", seeds.folder, "--out", out)
+    assert "(18 added, 0 changed, 0 removed, 0 unchanged)" in first.stdout
+    seeds("more.txt", "2 June, 2021\n\nMore news\n\nBody.\n")
+    second = run_feeds("build", "--seeds", seeds.folder, "--out", out)
+    assert "(1 added, 4 changed, 0 removed, 14 unchanged)" in second.stdout, second.stdout
+
+
+def test_warnings_are_printed_but_the_build_succeeds(seeds, tmp_path):
+    path = seeds("digest.txt", "1 June, 2021\n\nBell\x07 title\n\nBody.\n")
+    result = run_feeds("build", "--seeds", seeds.folder, "--out", tmp_path / "public")
+    assert result.returncode == 0
+    assert result.stderr == f"{path}:3: warning: removed characters that feeds cannot carry: U+0007\n"
+
+
+def test_items_json_carries_ids_links_themes_and_evidence():
+    result = run_feeds("items", "--json", env={"FEEDS_BASE_URL": "https://news.example.org/"})
+    items = json.loads(result.stdout)
+    assert len(items) == 10
+    first = items[0]
+    assert set(first) >= {"id", "slug", "title", "published", "summary", "link", "themes", "evidence", "source"}
+    assert first["published"] == "2021-10-26T12:00:00Z"
+    assert first["link"] == f"https://news.example.org/items/{first['slug']}/"
+    assert first["source"] == "iom-news-2021-09-17-to-10-26.txt:1"
+    smuggling = next(i for i in items if "smuggling" in i["themes"])
+    assert {"term": "migrant smuggling", "matched": "Migrant Smuggling", "where": "title", "score": 3.0} in \
+        smuggling["evidence"]["smuggling"]
+    assert [i["published"] for i in items] == sorted((i["published"] for i in items), reverse=True)
+
+
+def test_items_table_explains_the_themes():
+    out = run_feeds("items").stdout
+    assert "smuggling: 'Migrant Smuggling' in title" in out
+
+
+def test_environment_sets_seeds_and_base_url(seeds, tmp_path):
+    seeds("digest.txt", "1 June, 2021\n\nGood news\n\nBody.\n")
+    out = tmp_path / "public"
+    result = run_feeds("build", "--out", out, env={"FEEDS_SEEDS": str(seeds.folder),
+                                                   "FEEDS_BASE_URL": "https://news.example.org/digest"})
+    assert result.returncode == 0, result.stderr
+    assert b'href="https://news.example.org/digest/feed.atom" rel="self"' in (out / "feed.atom").read_bytes()
+
+
+def test_console_script_and_module_are_the_same_command():
+    script = ROOT / ".venv" / "bin" / "feeds"
+    exe = [str(script)] if script.exists() else [sys.executable, "-m", "feeds"]
+    a = subprocess.run([*exe, "--help"], capture_output=True, text=True, cwd=ROOT)
+    b = run_feeds("--help")
+    assert a.returncode == b.returncode == 0 and "build" in a.stdout and a.stdout == b.stdout
+
+
+def test_serve_without_base_url_links_to_where_it_listens(seeds):
+    seeds("digest.txt", "1 June, 2021\n\nGood news\n\nBody.\n")
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds.folder),
+                                "--port", str(port)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        from .conftest import wait_for
+        import urllib.request
+        wait_for(f"http://127.0.0.1:{port}/", process)
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/feed.atom").read()
+        assert f'href="http://127.0.0.1:{port}/feed.atom" rel="self"'.encode() in body
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -1,0 +1,74 @@
+"""The static export: the Site's documents as files, swapped in whole or not at all."""
+import os
+
+import pytest
+
+from feeds.export import ExportError, export, file_for
+
+
+def tree(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_every_document_is_a_file_with_the_same_bytes(site, tmp_path):
+    out = tmp_path / "public"
+    changes = export(site, out)
+    files = tree(out)
+    assert files == {file_for(path): resource.body for path, resource in site.items()}
+    assert {"index.html", "feed.atom", "feeds.opml", "themes/smuggling/index.html"} <= set(files)
+    assert sorted(changes.added) == sorted(files) and not changes.changed and not changes.removed
+
+
+def test_directory_urls_are_index_files():
+    assert file_for("/") == "index.html"
+    assert file_for("/items/2021-10-26-x/") == "items/2021-10-26-x/index.html"
+    assert file_for("/themes/smuggling/feed.rss") == "themes/smuggling/feed.rss"
+
+
+def test_file_times_are_the_newest_item_not_the_build_time(site, tmp_path):
+    export(site, tmp_path / "public")
+    feed = tmp_path / "public" / "themes" / "smuggling" / "feed.atom"
+    assert os.stat(feed).st_mtime == site["/themes/smuggling/feed.atom"].last_modified.timestamp()
+
+
+def test_rebuilding_reports_no_change_and_leaves_no_temporary_folders(site, tmp_path):
+    export(site, tmp_path / "public")
+    changes = export(site, tmp_path / "public")
+    assert (changes.added, changes.changed, changes.removed) == ([], [], [])
+    assert changes.unchanged == len(site)
+    assert os.listdir(tmp_path) == ["public"]
+
+
+def test_stale_files_are_removed_and_reported(site, tmp_path):
+    out = tmp_path / "public"
+    export(site, out)
+    (out / "items" / "gone").mkdir()
+    (out / "items" / "gone" / "index.html").write_text("old")
+    changes = export(site, out)
+    assert changes.removed == ["items/gone/index.html"]
+    assert not (out / "items" / "gone").exists()
+
+
+def test_a_failed_write_leaves_the_previous_export_whole(site, tmp_path, monkeypatch):
+    out = tmp_path / "public"
+    export(site, out)
+    before = tree(out)
+
+    class Broken(dict):
+        def items(self):
+            yield from list(site.items())[:3]
+            raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        export(Broken(), out)
+    assert tree(out) == before
+    assert os.listdir(tmp_path) == ["public"]
+
+
+def test_refuses_to_replace_a_folder_that_is_not_an_export(site, tmp_path):
+    precious = tmp_path / "documents"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work")
+    with pytest.raises(ExportError, match="not an earlier export"):
+        export(site, precious)
+    assert (precious / "thesis.txt").read_text() == "years of work"

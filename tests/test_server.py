@@ -1,0 +1,98 @@
+"""The running server (`python server.py`) over real HTTP: same bytes as the export, HTTP semantics."""
+import urllib.error
+import urllib.request
+
+import feedparser
+import pytest
+
+from feeds.export import file_for
+
+from .conftest import run_feeds
+
+TYPES = {
+    "/": "text/html; charset=utf-8",
+    "/feed.atom": "application/atom+xml; charset=utf-8",
+    "/feed.rss": "application/rss+xml; charset=utf-8",
+    "/feed.json": "application/feed+json",
+    "/feeds.opml": "text/x-opml",
+    "/themes/smuggling/": "text/html; charset=utf-8",
+    "/themes/smuggling/feed.atom": "application/atom+xml; charset=utf-8",
+}
+
+
+def fetch(url, method="GET", headers=None):
+    request = urllib.request.Request(url, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None
+
+
+def test_export_files_are_byte_identical_to_server_responses(server, tmp_path):
+    out = tmp_path / "public"
+    result = run_feeds("build", "--out", out, "--base-url", server)
+    assert result.returncode == 0, result.stderr
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert len(files) == 27
+    for name in files:
+        path = "/" + (name[:-len("index.html")] if name.endswith("index.html") else name)
+        assert file_for(path) == name
+        status, _, body = fetch(server + path.lstrip("/"))
+        assert status == 200 and body == (out / name).read_bytes(), path
+
+
+def test_a_reader_subscribes_to_the_feed_over_http(server):
+    d = feedparser.parse(server + "feed.atom")
+    assert d.status == 200 and not d.bozo and len(d.entries) == 10
+    assert d.feed.links[0].href == server + "feed.atom"
+    for entry in d.entries:
+        status, headers, _ = fetch(entry.link)
+        assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+@pytest.mark.parametrize("path, media_type", TYPES.items())
+def test_content_types(server, path, media_type):
+    status, headers, _ = fetch(server + path.lstrip("/"))
+    assert (status, headers["Content-Type"]) == (200, media_type)
+
+
+def test_conditional_get_answers_304_without_a_body(server):
+    _, headers, body = fetch(server + "feed.atom")
+    assert headers["ETag"].startswith('"') and headers["Last-Modified"] == "Tue, 26 Oct 2021 12:00:00 GMT"
+    assert "max-age=" in headers["Cache-Control"]
+    status, _, again = fetch(server + "feed.atom", headers={"If-None-Match": headers["ETag"]})
+    assert (status, again) == (304, b"")
+    status, _, again = fetch(server + "feed.atom", headers={"If-Modified-Since": headers["Last-Modified"]})
+    assert (status, again) == (304, b"")
+    status, _, again = fetch(server + "feed.atom", headers={"If-None-Match": '"something-else"'})
+    assert (status, again) == (200, body)
+
+
+def test_head_gives_headers_and_no_body(server):
+    status, headers, body = fetch(server + "feed.rss", method="HEAD")
+    assert status == 200 and body == b"" and int(headers["Content-Length"]) > 1000
+
+
+def test_unknown_path_is_404_and_wrong_method_405_in_plain_text(server):
+    status, headers, body = fetch(server + "themes/nope/feed.atom")
+    assert (status, body) == (404, b"404 Not Found\n")
+    status, headers, body = fetch(server + "feed.atom", method="POST")
+    assert status == 405 and "GET" in headers["Allow"] and b"Traceback" not in body
+
+
+def test_folder_without_slash_redirects_like_a_static_host(server):
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as e:
+        opener.open(server + "themes/governance", timeout=10)
+    assert e.value.code == 301 and e.value.headers["Location"].endswith("/themes/governance/")
+
+
+def test_host_header_is_never_written_into_a_document(server):
+    _, _, body = fetch(server + "feed.atom", headers={"Host": "evil.example"})
+    assert b"evil.example" not in body and server.encode() in body

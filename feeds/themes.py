@@ -46,15 +46,22 @@ class Theme:
         object.__setattr__(self, "_veto", re.compile(veto, re.I) if veto else None)
 
     def matches(self, title: str, body: str) -> tuple[Match, ...]:
-        """Every term found, counted once at its best place (title before body)."""
+        """Every term found, counted once at its best place (title before body).
+
+        Words a term matched are used up, so a weak term inside a strong phrase
+        ("smuggling" in "migrant smuggling") does not count a second time.
+        """
         if self._veto:
             title, body = self._veto.sub(" ", title), self._veto.sub(" ", body)
         found = []
-        for term, weight, pattern in self._terms:
+        for term, weight, pattern in self._terms:  # strong terms first
             if m := pattern.search(title):
                 found.append(Match(term, m.group(), "title", weight * TITLE_FACTOR))
             elif m := pattern.search(body):
                 found.append(Match(term, m.group(), "body", weight))
+            else:
+                continue
+            title, body = pattern.sub(" ", title), pattern.sub(" ", body)
         return tuple(found)
 
     def evidence(self, title: str, body: str) -> tuple[Match, ...] | None:

@@ -32,7 +32,9 @@ def create_app(config: Config | None = None, site: Site | None = None) -> Flask:
         response.cache_control.public = True
         response.cache_control.max_age = CACHE_SECONDS
         # werkzeug compares If-None-Match / If-Modified-Since and turns this into a 304
-        return response.make_conditional(request)
+        response = response.make_conditional(request)
+        del response.headers["Date"]  # make_conditional adds one; the HTTP server sends its own
+        return response
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")

@@ -15,6 +15,8 @@ from .export import ExportError, export
 from .problems import DigestError
 from .site import build_site
 
+LISTED_CHANGES = 20  # per kind; beyond that `build` prints a count
+
 seeds_option = click.option("--seeds", type=click.Path(path_type=Path), default=None,
                             help="Folder of digest .txt files [env FEEDS_SEEDS; default: seeds/]")
 base_url_option = click.option("--base-url", default=None,
@@ -25,6 +27,13 @@ def fail(lines) -> None:
     for line in lines:
         click.echo(str(line), err=True)
     sys.exit(1)
+
+
+def configure(**flags) -> Config:
+    try:
+        return Config.from_env(**flags)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
 
 
 def read(config: Config) -> Catalog:
@@ -38,6 +47,10 @@ def read(config: Config) -> Catalog:
     return catalog
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main():
     """Publish the IOM news digest as Atom, RSS and JSON feeds, per theme."""
@@ -47,9 +60,10 @@ def main():
 @seeds_option
 def check(seeds):
     """Read every digest file; report each problem as path:line: message (exit 1 if any)."""
-    config = Config.from_env(seeds=seeds)
+    config = configure(seeds=seeds)
     catalog = read(config)
-    click.echo(f"{config.seeds}: {len(catalog.items)} items read, no problems")
+    click.echo(f"{config.seeds}: {plural(len(catalog.items), 'item')} read, "
+               f"no problems, {plural(len(catalog.warnings), 'warning')}")
 
 
 @main.command()
@@ -57,7 +71,7 @@ def check(seeds):
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 def items(seeds, as_json):
     """List the items newest first, with their themes and the evidence for each."""
-    config = Config.from_env(seeds=seeds)
+    config = configure(seeds=seeds)
     catalog = read(config)
     absolute = urls.Absolute(config.base_url)
     if as_json:
@@ -78,6 +92,8 @@ def items(seeds, as_json):
         click.echo(f"{item.date}  {item.title}")
         for slug, matches in item.evidence.items():
             click.echo(f"            {slug}: {', '.join(map(str, matches))}")
+        if not item.themes:
+            click.echo("            (no theme)")
 
 
 @main.command()
@@ -87,7 +103,7 @@ def items(seeds, as_json):
 @base_url_option
 def build(seeds, out, base_url):
     """Write the static site: every feed and page, as the server would answer them."""
-    config = Config.from_env(seeds=seeds, base_url=base_url)
+    config = configure(seeds=seeds, base_url=base_url)
     site = build_site(read(config), config)
     try:
         changes = export(site, out)
@@ -96,6 +112,11 @@ def build(seeds, out, base_url):
     click.echo(f"{out}: {len(site)} documents for {config.base_url} "
                f"({len(changes.added)} added, {len(changes.changed)} changed, "
                f"{len(changes.removed)} removed, {changes.unchanged} unchanged)")
+    for mark, names in (("+", changes.added), ("~", changes.changed), ("-", changes.removed)):
+        for name in names[:LISTED_CHANGES]:
+            click.echo(f"  {mark} {name}")
+        if len(names) > LISTED_CHANGES:
+            click.echo(f"  {mark} … and {len(names) - LISTED_CHANGES} more")
 
 
 @main.command()
@@ -105,15 +126,23 @@ def build(seeds, out, base_url):
 @base_url_option
 def serve(seeds, host, port, base_url):
     """Serve the feeds over HTTP (python server.py does the same)."""
+    from werkzeug.serving import make_server
+
     from .app import create_app, load_site
 
-    # with no public URL configured, links point at where this server listens
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    listening = f"http://{shown}:{port}/"
-    config = Config.from_env(seeds=seeds, base_url=base_url or os.environ.get("FEEDS_BASE_URL") or listening)
+    # with no public URL configured, links point at this server (loopback when it listens on all)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    config = configure(seeds=seeds, base_url=base_url or os.environ.get("FEEDS_BASE_URL")
+                       or f"http://{shown}:{port}/")
     try:
         site = load_site(config)
     except DigestError as e:
         fail(e.problems)
-    click.echo(f"serving {len(site.catalog.items)} items at {config.base_url}feed.atom", err=True)
-    create_app(config, site).run(host=host, port=port)
+    # binds now: a busy port is reported (by werkzeug, exit 1) before anything claims to serve
+    server = make_server(host, port, create_app(config, site), threaded=True)
+    click.echo(f"serving {plural(len(site.catalog.items), 'item')} on http://{host}:{port}/ "
+               f"— subscribe to {config.base_url}feed.atom", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 
@@ -24,6 +25,10 @@ class Config:
     language: str = "en"
 
     def __post_init__(self):
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(f"base URL {self.base_url!r} is not an absolute http:// or https:// address "
+                             "such as https://feeds.example.org/")
         # one canonical form: exactly one trailing slash, so urljoin behaves
         object.__setattr__(self, "base_url", self.base_url.rstrip("/") + "/")
         object.__setattr__(self, "seeds", Path(self.seeds))

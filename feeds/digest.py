@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dateutil import parser as dateparser
 
-from .problems import DigestError, Problem
+from .problems import DigestError, Problem, quote
 
 # The shape of a date line: day, month word, optional comma, four-digit year, nothing else.
 # Anything of this shape is parsed as a date, so a misspelt month is reported rather than read
@@ -108,7 +108,7 @@ def read_text(text: str, path: str) -> Reading:
         elif blocks:
             blocks[-1][2].append((number, line))
         elif line and not problems:  # one message for a preamble, not one per line
-            problems.append(Problem(path, number, f"text before the first date line: {line[:60]!r}"))
+            problems.append(Problem(path, number, f"text before the first date line: {quote(line)}"))
 
     if not blocks and not problems:
         problems.append(Problem(path, 1, "no entries: the file holds no date line such as '26 October, 2021'"
@@ -126,7 +126,7 @@ def read_text(text: str, path: str) -> Reading:
         body = rest[rest.index(content[0]) + 1:]
         paragraphs = split_paragraphs(line for _, line in body)
         if not paragraphs:
-            problems.append(Problem(path, title_line, f"entry {title[:60]!r} has a title but no body"))
+            problems.append(Problem(path, title_line, f"entry {quote(title)} has a title but no body"))
             continue
         entries.append(Entry(date, title, paragraphs, Source(path, number)))
 
@@ -160,11 +160,11 @@ def read_file(path: Path) -> Reading:
 def read_folder(folder: Path) -> Reading:
     """Every ``*.txt`` in the folder, in name order; problems of all files are gathered."""
     if not folder.is_dir():
-        what = "does not exist" if not folder.exists() else "is not a folder"
-        raise DigestError([Problem(str(folder), 0, f"seeds folder {what}")])
+        what = "does not exist" if not folder.exists() else "is a file, not a folder"
+        raise DigestError([Problem(str(folder), 0, f"the seeds folder {what}")])
     paths = sorted(folder.glob("*.txt"))
     if not paths:
-        raise DigestError([Problem(str(folder), 0, "seeds folder holds no .txt digest files")])
+        raise DigestError([Problem(str(folder), 0, "the seeds folder holds no .txt digest files")])
     entries: list[Entry] = []
     warnings: list[Problem] = []
     problems: list[Problem] = []

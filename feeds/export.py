@@ -91,8 +91,7 @@ def diff(site: Site, out: Path) -> Changes:
     old = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} if out.is_dir() else set()
     changes = Changes()
     new = set()
-    for path, resource in sorted(site.items()):
-        name = file_for(path)
+    for name, resource in sorted((file_for(path), resource) for path, resource in site.items()):
         new.add(name)
         if name not in old:
             changes.added.append(name)

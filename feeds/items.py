@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from slugify import slugify
 
 from .digest import Entry, Source
-from .problems import DigestError, Problem
+from .problems import DigestError, Problem, quote
 from .themes import Match, Taxonomy
 
 SLUG_LENGTH = 80
@@ -68,7 +68,7 @@ def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str) -> 
         seen = first.setdefault(key, entry)
         if seen is not entry and seen.paragraphs != entry.paragraphs:
             problems.append(Problem(entry.source.path, entry.source.line,
-                                    f"{entry.title[:60]!r} of {entry.date:%d %B %Y} is also at "
+                                    f"{quote(entry.title)} of {entry.date:%d %B %Y} is also at "
                                     f"{seen.source} with a different body; keep one version"))
     if problems:
         raise DigestError(problems)

@@ -32,10 +32,15 @@ class Pages:
         return self.env.get_template(template).render(**context).encode("utf-8")
 
     def index(self) -> bytes:
-        themes = [(ch, self.catalog.in_theme(ch.theme.slug)) for ch in self.channels[1:]]
-        return self._render("index.html", channel=self.channels[0], themes=themes,
+        return self._render("index.html", channel=self.channels[0], themes=self.theme_summaries(),
                             alternates=self.channels, items=self.catalog.items[:10],
                             count=len(self.catalog.items))
+
+    def themes(self) -> bytes:
+        return self._render("themes.html", themes=self.theme_summaries(), alternates=self.channels[1:])
+
+    def theme_summaries(self) -> list[tuple[Channel, tuple[Item, ...]]]:
+        return [(ch, self.catalog.in_theme(ch.theme.slug)) for ch in self.channels[1:]]
 
     def theme(self, channel: Channel) -> bytes:
         return self._render("theme.html", channel=channel, items=self.catalog.in_theme(channel.theme.slug),

@@ -16,6 +16,13 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+def quote(text: str, limit: int = 60) -> str:
+    """Text for a message: quoted, and cut on a word with an ellipsis when long."""
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "…"
+    return repr(text)
+
+
 class DigestError(Exception):
     """The digest cannot be published as it stands; every problem names its file and line."""
 

@@ -62,6 +62,7 @@ def build_site(catalog: Catalog, config: Config) -> Site:
 
     out["/"] = Resource(pages.index(), MEDIA_TYPES["html"], updated)
     out[urls.OPML] = Resource(pages.opml(), MEDIA_TYPES["opml"], updated)
+    out[urls.THEMES] = Resource(pages.themes(), MEDIA_TYPES["html"], updated)
     for channel in chans:
         for fmt in urls.FORMATS:
             out[channel.path(fmt)] = Resource(feeds.render(channel, fmt), MEDIA_TYPES[fmt], channel.updated)

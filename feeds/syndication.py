@@ -32,7 +32,7 @@ class Feeds:
         self.absolute = urls.Absolute(config.base_url)
 
     def categories(self, item: Item) -> list[dict]:
-        scheme = self.absolute("/themes/")
+        scheme = self.absolute(urls.THEMES)
         return [{"term": slug, "scheme": scheme, "label": self.taxonomy[slug].title} for slug in item.themes]
 
     def _generator(self, channel: Channel, fmt: str) -> FeedGenerator:

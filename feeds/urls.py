@@ -10,6 +10,9 @@ def item_page(slug: str) -> str:
     return f"/items/{slug}/"
 
 
+THEMES = "/themes/"  # the list of themes; also the scheme of every theme category
+
+
 def theme_page(slug: str) -> str:
     return f"/themes/{slug}/"
 

@@ -45,10 +45,13 @@ def test_build_reports_what_changed(seeds, tmp_path):
     seeds("digest.txt", "1 June, 2021\n\nGood news\n\nBody.\n")
     out = tmp_path / "public"
     first = run_feeds("build", "--seeds", seeds.folder, "--out", out)
-    assert "(18 added, 0 changed, 0 removed, 0 unchanged)" in first.stdout
+    assert "(19 added, 0 changed, 0 removed, 0 unchanged)" in first.stdout
     seeds("more.txt", "2 June, 2021\n\nMore news\n\nBody.\n")
     second = run_feeds("build", "--seeds", seeds.folder, "--out", out)
-    assert "(1 added, 4 changed, 0 removed, 14 unchanged)" in second.stdout, second.stdout
+    assert "(1 added, 4 changed, 0 removed, 15 unchanged)" in second.stdout, second.stdout
+    assert second.stdout.splitlines()[1:] == [
+        "  + items/2021-06-02-more-news/index.html",
+        "  ~ feed.atom", "  ~ feed.json", "  ~ feed.rss", "  ~ index.html"]
 
 
 def test_warnings_are_printed_but_the_build_succeeds(seeds, tmp_path):
@@ -56,6 +59,28 @@ def test_warnings_are_printed_but_the_build_succeeds(seeds, tmp_path):
     result = run_feeds("build", "--seeds", seeds.folder, "--out", tmp_path / "public")
     assert result.returncode == 0
     assert result.stderr == f"{path}:3: warning: removed characters that feeds cannot carry: U+0007\n"
+    assert "1 item read, no problems, 1 warning" in run_feeds("check", "--seeds", seeds.folder).stdout
+
+
+@pytest.mark.parametrize("base_url", ["feeds.example.org", "ftp://feeds.example.org/", "/relative/", "http://"])
+def test_base_url_must_be_an_absolute_http_address(tmp_path, base_url):
+    result = run_feeds("build", "--out", tmp_path / "public", "--base-url", base_url)
+    assert result.returncode == 2 and "is not an absolute http:// or https:// address" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "public").exists()
+    from_env = run_feeds("build", "--out", tmp_path / "public", env={"FEEDS_BASE_URL": base_url})
+    assert from_env.returncode == 2 and "is not an absolute" in from_env.stderr
+
+
+def test_serve_on_a_busy_port_says_so():
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_feeds("serve", "--port", port)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"Port {port} is in use by another program" in result.stderr
+    assert "serving" not in result.stderr  # nothing claims success before the port is bound
 
 
 def test_items_json_carries_ids_links_themes_and_evidence():

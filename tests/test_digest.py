@@ -143,8 +143,8 @@ def test_folder_reads_txt_files_in_name_order(seeds):
 
 
 @pytest.mark.parametrize("setup, message", [
-    (lambda f: f.rmdir(), "seeds folder does not exist"),
-    (lambda f: None, "seeds folder holds no .txt digest files"),
+    (lambda f: f.rmdir(), "the seeds folder does not exist"),
+    (lambda f: None, "the seeds folder holds no .txt digest files"),
 ])
 def test_missing_or_empty_seeds_folder(seeds, setup, message):
     setup(seeds.folder)

@@ -39,7 +39,7 @@ def test_export_files_are_byte_identical_to_server_responses(server, tmp_path):
     result = run_feeds("build", "--out", out, "--base-url", server)
     assert result.returncode == 0, result.stderr
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert len(files) == 27
+    assert len(files) == 28
     for name in files:
         path = "/" + (name[:-len("index.html")] if name.endswith("index.html") else name)
         assert file_for(path) == name
@@ -72,6 +72,21 @@ def test_conditional_get_answers_304_without_a_body(server):
     assert (status, again) == (304, b"")
     status, _, again = fetch(server + "feed.atom", headers={"If-None-Match": '"something-else"'})
     assert (status, again) == (200, body)
+
+
+def test_one_date_header_from_the_server(server):
+    _, headers, _ = fetch(server + "feed.atom")
+    assert len(headers.get_all("Date")) == 1
+
+
+def test_theme_category_scheme_is_a_page_listing_every_theme(server):
+    d = feedparser.parse(server + "feed.atom")
+    schemes = {tag.scheme for entry in d.entries for tag in entry.get("tags", [])}
+    assert schemes == {server + "themes/"}
+    status, _, body = fetch(server + "themes/")
+    assert status == 200
+    for slug in ("labour-migration", "smuggling", "governance"):
+        assert f'href="{server}themes/{slug}/"'.encode() in body
 
 
 def test_head_gives_headers_and_no_body(server):

@@ -6,6 +6,7 @@ a silently dropped entry.
 """
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -15,17 +16,23 @@ from dateutil import parser as dateparser
 
 from .problems import DigestError, Problem, quote
 
-# The shape of a date line: day, month word, optional comma, four-digit year, nothing else.
-# Anything of this shape is parsed as a date, so a misspelt month is reported rather than read
-# as body text (which would silently swallow the entry).
-DATE_LINE = re.compile(r"(\d{1,2})\s+([^\W\d_]+)\.?,?\s+(\d{4})", re.UNICODE)
+# The digest's own shape of a date line: day, month word, optional comma, four-digit year.
+# Anything of this shape is a date line, so a misspelt month is reported rather than read as
+# body text (which would silently swallow the entry).
+DATE_LINE = re.compile(r"(\d{1,2})\s+([^\W\d_]+)\.?\s*,?\s+(\d{4})\.?")
+# Other spellings of a whole-line date ("October 14, 2021", "Thursday, 7th October 2021",
+# "07/10/2021") are recognised too: a line of only numbers, month and weekday names and
+# separators, with a four-digit year, is a date line, never body text.
+DATE_TOKEN = re.compile(r"(\d+)(?:st|nd|rd|th)?|([^\W\d_]+)", re.IGNORECASE)
+DATE_CHARS = re.compile(r"[\w\s,./-]+")
+FIRST_YEAR = 1951  # IOM's founding; an earlier year is a typo
 
 # XML 1.0 forbids C0 controls other than tab/newline/CR, lone surrogates, U+FFFE and U+FFFF.
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Inside a line, any run of whitespace (tabs, no-break spaces from pasted web pages) is one space.
 SPACES = re.compile(r"\s+")
 
-_MONTHS = dateparser.parserinfo()
+_INFO = dateparser.parserinfo()  # dateutil's names of months and weekdays
 
 
 @dataclass(frozen=True)
@@ -56,28 +63,50 @@ class Reading:
     warnings: list[Problem]  # published anyway, but worth telling the person who typed it
 
 
-def parse_date_line(text: str) -> dt.date | str | None:
+def parse_date_line(text: str, today: dt.date | None = None) -> dt.date | str | None:
     """A date for a date line, an error message for a malformed one, None for any other line."""
-    m = DATE_LINE.fullmatch(text)
-    if not m:
+    canonical = DATE_LINE.fullmatch(text)
+    if canonical and _INFO.month(canonical[2]) is None:
+        return f"unknown month {canonical[2]!r} in date line {text!r} (write it like '26 October, 2021')"
+    if len(text) > 40 or not DATE_CHARS.fullmatch(text):
         return None
-    day, month, year = m.groups()
-    if _MONTHS.month(month) is None:
-        return f"unknown month {month!r} in date line {text!r} (write it like '26 October, 2021')"
+    numbers, months = [], []
+    for number, word in DATE_TOKEN.findall(text):
+        if number:
+            numbers.append(number)
+        elif _INFO.month(word):
+            months.append(word)
+        elif not (_INFO.weekday(word) or _INFO.jump(word)):
+            return None  # a word that is no part of a date: an ordinary line
+    years = [n for n in numbers if len(n) == 4]
+    if len(years) != 1 or len(numbers) + len(months) != 3 or len(months) > 1:
+        return None
+    if not months:
+        return f"date line {text!r} gives the month as a number; write it like '26 October, 2021'"
+    year, day, month = int(years[0]), int(next(n for n in numbers if n != years[0])), months[0]
+    today = today or dt.date.today()
+    if not FIRST_YEAR <= year <= today.year + 1:
+        return f"date line {text!r} has the year {years[0]}; is it a typo?"
     try:
-        return dateparser.parse(f"{day} {month} {year}", parserinfo=_MONTHS, dayfirst=True).date()
+        date = dateparser.parse(text, parserinfo=_INFO, dayfirst=True).date()
     except (ValueError, OverflowError):
-        return f"impossible date {text!r}: {month} {year} has no day {int(day)}"
+        return f"impossible date {text!r}: {month} {year} has no day {day}"
+    if date > today + dt.timedelta(days=1):
+        return f"date line {text!r} is in the future"
+    return date
 
 
 def decode(data: bytes, path: str) -> str:
     """UTF-8 (with or without a BOM); an undecodable byte is reported with its line."""
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        hint = " (the file looks like UTF-16; save it as UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        raise DigestError([Problem(path, line, f"byte 0x{data[e.start]:02x} is not UTF-8 text{hint}")]) from None
+        before = data[:e.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        hint = " (the file looks like UTF-16; save it as UTF-8)" if data[:2] in (codecs.BOM_UTF16_LE,
+                                                                               codecs.BOM_UTF16_BE) else ""
+        message = f"byte 0x{data[e.start]:02x} is not UTF-8 text{hint}"
+        raise DigestError([Problem(path, before.count(b"\n") + 1, message)]) from None
 
 
 def clean_lines(text: str, path: str, warnings: list[Problem]) -> list[str]:
@@ -162,7 +191,8 @@ def read_folder(folder: Path) -> Reading:
     if not folder.is_dir():
         what = "does not exist" if not folder.exists() else "is a file, not a folder"
         raise DigestError([Problem(str(folder), 0, f"the seeds folder {what}")])
-    paths = sorted(folder.glob("*.txt"))
+    # every *.txt whatever its case; dotfiles are editors' lock and swap files, not digests
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and not p.name.startswith("."))
     if not paths:
         raise DigestError([Problem(str(folder), 0, "the seeds folder holds no .txt digest files")])
     entries: list[Entry] = []

@@ -164,3 +164,62 @@ def test_problems_from_several_files_are_all_reported(seeds):
         f"{seeds.folder}/b.txt:1: text before the first date line: 'preamble'",
         f"{seeds.folder}/c.txt: not a regular file (a folder or a broken link?)",
     ]
+
+
+@pytest.mark.parametrize("line, date", [
+    ("October 14, 2021", dt.date(2021, 10, 14)),
+    ("7th October, 2021", dt.date(2021, 10, 7)),
+    ("Thursday, 7 October, 2021", dt.date(2021, 10, 7)),
+    ("26 October, 2021.", dt.date(2021, 10, 26)),
+    ("26 October , 2021", dt.date(2021, 10, 26)),
+    ("26 Oct 2021", dt.date(2021, 10, 26)),
+])
+def test_other_spellings_of_a_date_line_start_an_entry_and_are_never_swallowed(line, date):
+    entries = read(f"{ENTRY}\n{line}\n\nSecond title\n\nSecond body.\n")
+    assert [(e.date, e.title, e.paragraphs) for e in entries][1] == (date, "Second title", ("Second body.",))
+    assert entries[0].paragraphs == ("A body paragraph.",)
+
+
+@pytest.mark.parametrize("line, message", [
+    ("07/10/2021", "date line '07/10/2021' gives the month as a number; write it like '26 October, 2021'"),
+    ("26 October, 0021", "date line '26 October, 0021' has the year 0021; is it a typo?"),
+    ("26 October, 2201", "date line '26 October, 2201' has the year 2201; is it a typo?"),
+    ("30 February, 2020", "impossible date '30 February, 2020': February 2020 has no day 30"),
+])
+def test_malformed_date_lines_are_reported(line, message):
+    assert problems(f"{ENTRY}\n{line}\n\nT\n\nB\n") == [f"d.txt:7: {message}"]
+
+
+def test_a_date_in_the_future_is_reported():
+    from feeds.digest import parse_date_line
+    assert parse_date_line("2 January, 2030", today=dt.date(2029, 12, 31)) == \
+        "date line '2 January, 2030' is in the future"
+    assert parse_date_line("1 January, 2030", today=dt.date(2029, 12, 31)) == dt.date(2030, 1, 1)
+
+
+@pytest.mark.parametrize("line", ["2021", "October 2021", "In 2021", "Georgetown, Guyana, 24 September2021",
+                                  "Puebla, Puebla, 3 May, 2022", "14 de octubre de 2021", "1,047 migrants in 2021"])
+def test_lines_that_only_mention_a_date_are_body_text(line):
+    [entry] = read(f"1 June, 2021\n\nTitle\n\n{line}\n\nMore.\n")
+    assert entry.paragraphs == (line, "More.")
+
+
+def test_bom_and_cr_only_line_endings_keep_line_numbers_of_bad_bytes(seeds):
+    seeds("bom.txt", b"\xef\xbb\xbf" + ENTRY.encode() + b"\n1 June, 2021\n\nCura\xe7ao\n\nBody\n")
+    seeds("cr.txt", ENTRY.replace("\n", "\r").encode() + b"\r1 June, 2021\r\rCura\xe7ao\r\rBody\r")
+    with pytest.raises(DigestError) as e:
+        read_folder(seeds.folder)
+    assert [str(p) for p in e.value.problems] == [f"{seeds.folder}/bom.txt:9: byte 0xe7 is not UTF-8 text",
+                                                 f"{seeds.folder}/cr.txt:9: byte 0xe7 is not UTF-8 text"]
+
+
+def test_bom_is_removed_when_reading_bytes(seeds):
+    seeds("a.txt", b"\xef\xbb\xbf" + ENTRY.encode())
+    [entry] = read_folder(seeds.folder).entries
+    assert entry.date == dt.date(2021, 10, 26)
+
+
+def test_upper_case_suffix_is_read_and_editor_lock_files_are_skipped(seeds):
+    seeds("NEWS-2021.TXT", ENTRY)
+    (seeds.folder / ".#NEWS-2021.TXT").symlink_to("user@host.1234")
+    assert [e.title for e in read_folder(seeds.folder).entries] == ["A title"]

@@ -41,9 +41,13 @@ class Source:
     line: int
 
     @property
+    def file(self) -> str:
+        """The file's name, independent of where the seeds folder lives."""
+        return Path(self.path).name
+
+    @property
     def name(self) -> str:
-        """File name and line, independent of where the seeds folder lives (used in output)."""
-        return f"{Path(self.path).name}:{self.line}"
+        return f"{self.file}:{self.line}"
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"

@@ -58,32 +58,41 @@ def _check_target(out: Path) -> None:
 
 
 def export(site: Site, out: Path) -> Changes:
-    out = Path(out)
+    # a symlinked --out (releases/current → releases/v7) is published into the folder it names
+    out = Path(out).resolve() if Path(out).is_symlink() else Path(out)
     _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     new = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        os.chmod(new, 0o755)  # mkdtemp makes it private; a web server must read the export
-        for path, resource in site.items():
-            target = new / file_for(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(resource.body)
-            stamp = resource.last_modified.timestamp()
-            os.utime(target, (stamp, stamp))  # mtime = newest item: rsync and CDNs see real changes only
+        _write(site, new)
         changes = diff(site, out)
         if not out.exists():
             new.rename(out)
-        elif _exchange(new, out):
-            shutil.rmtree(new)  # `new` now holds the previous export
-        else:  # no renameat2: two renames, a moment with no export at all
+            return changes
+        if not _exchange(new, out):  # no renameat2: two renames, a moment with no export at all
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
             out.rename(old)
             new.rename(out)
-            shutil.rmtree(old)
+            new = old
     except BaseException:
         shutil.rmtree(new, ignore_errors=True)
         raise
+    # published; what is left in `new` is the previous export, and failing to delete it fails nothing
+    shutil.rmtree(new, ignore_errors=True)
     return changes
+
+
+def _write(site: Site, root: Path) -> None:
+    # explicit modes: mkdtemp makes folders private and a strict umask would hide files from nginx
+    for path, resource in site.items():
+        target = root / file_for(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(resource.body)
+        os.chmod(target, 0o644)
+        stamp = resource.last_modified.timestamp()
+        os.utime(target, (stamp, stamp))  # mtime = newest item: rsync and CDNs see real changes only
+    for folder in [root, *root.rglob("*/")]:
+        os.chmod(folder, 0o755)
 
 
 def diff(site: Site, out: Path) -> Changes:

@@ -42,12 +42,15 @@ class Item:
 
 
 def title_slug(title: str) -> str:
-    """ASCII slug of the title; a long title is cut on a word and made unique by a hash of all of it."""
+    """ASCII slug of the title; a long title is cut on a word and made unique by a hash of all of it.
+
+    The hash is of the full slug, not the raw title, so case and punctuation never change identity.
+    """
     full = slugify(title)
     short = slugify(title, max_length=SLUG_LENGTH, word_boundary=True)
     if short == full and short:
         return short
-    digest = hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
+    digest = hashlib.sha1((full or title).encode("utf-8")).hexdigest()[:8]
     return f"{short}-{digest}" if short else digest
 
 

@@ -9,8 +9,6 @@ from .channels import Channel
 from .config import Config
 from .items import Item
 
-FORMAT_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
-FORMAT_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml", "json": "application/feed+json"}
 
 
 class Pages:
@@ -25,7 +23,7 @@ class Pages:
         self.channels = channels
         self.env.globals.update(
             config=config, taxonomy=catalog.taxonomy, urls=urls, absolute=urls.Absolute(config.base_url),
-            formats=FORMAT_NAMES, format_types=FORMAT_TYPES, main_channel=channels[0],
+            formats=urls.FORMAT_NAMES, media_type=urls.media_type,
         )
 
     def _render(self, template: str, **context) -> bytes:

@@ -17,13 +17,7 @@ from .config import Config
 from .pages import Pages
 from .syndication import Feeds
 
-MEDIA_TYPES = {
-    "atom": "application/atom+xml; charset=utf-8",
-    "rss": "application/rss+xml; charset=utf-8",
-    "json": "application/feed+json",
-    "html": "text/html; charset=utf-8",
-    "opml": "text/x-opml",
-}
+
 
 
 @dataclass(frozen=True)
@@ -60,15 +54,15 @@ def build_site(catalog: Catalog, config: Config) -> Site:
     updated = chans[0].updated
     out: dict[str, Resource] = {}
 
-    out["/"] = Resource(pages.index(), MEDIA_TYPES["html"], updated)
-    out[urls.OPML] = Resource(pages.opml(), MEDIA_TYPES["opml"], updated)
-    out[urls.THEMES] = Resource(pages.themes(), MEDIA_TYPES["html"], updated)
+    out["/"] = Resource(pages.index(), urls.MEDIA_TYPES["html"], updated)
+    out[urls.OPML] = Resource(pages.opml(), urls.MEDIA_TYPES["opml"], updated)
+    out[urls.THEMES] = Resource(pages.themes(), urls.MEDIA_TYPES["html"], updated)
     for channel in chans:
         for fmt in urls.FORMATS:
-            out[channel.path(fmt)] = Resource(feeds.render(channel, fmt), MEDIA_TYPES[fmt], channel.updated)
+            out[channel.path(fmt)] = Resource(feeds.render(channel, fmt), urls.MEDIA_TYPES[fmt], channel.updated)
         if channel.theme:
-            out[channel.page] = Resource(pages.theme(channel), MEDIA_TYPES["html"], channel.updated)
+            out[channel.page] = Resource(pages.theme(channel), urls.MEDIA_TYPES["html"], channel.updated)
     for item in catalog.items:
-        out[urls.item_page(item.slug)] = Resource(pages.item(item), MEDIA_TYPES["html"], item.published)
+        out[urls.item_page(item.slug)] = Resource(pages.item(item), urls.MEDIA_TYPES["html"], item.published)
     return Site(out, catalog, config)
 

@@ -44,8 +44,7 @@ class Feeds:
         fg.language(self.config.language)
         fg.generator(GENERATOR)
         # self before alternate: feedgen takes the RSS <link> from the last link added
-        fg.link(href=self.absolute(channel.path(fmt)), rel="self",
-                type="application/atom+xml" if fmt == "atom" else "application/rss+xml")
+        fg.link(href=self.absolute(channel.path(fmt)), rel="self", type=urls.media_type(fmt))
         fg.link(href=self.absolute(channel.page), rel="alternate", type="text/html")
         fg.updated(channel.updated)  # also RSS lastBuildDate; feedgen would use the clock
         for item in channel.items:
@@ -61,8 +60,7 @@ class Feeds:
                 fe.content(body_html(item), type="html")
             else:
                 # RSS has one description and readers take it as HTML, so it gets the escaped body
-                fe.content(body_html(item))
-                fe.guid(item.id, permalink=False)
+                fe.content(body_html(item))  # fe.id() already gave the guid, isPermaLink="false"
         return fg
 
     def atom(self, channel: Channel) -> bytes:

@@ -3,7 +3,21 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-FORMATS = ("atom", "rss", "json")
+FORMATS = ("atom", "rss", "json")  # feed formats, named by their file extension
+FORMAT_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
+# Content-Type per extension; the export's host configuration must send the same
+MEDIA_TYPES = {
+    "atom": "application/atom+xml; charset=utf-8",
+    "rss": "application/rss+xml; charset=utf-8",
+    "json": "application/feed+json",
+    "html": "text/html; charset=utf-8",
+    "opml": "text/x-opml",
+}
+
+
+def media_type(fmt: str) -> str:
+    """The bare type, for type="…" attributes of links."""
+    return MEDIA_TYPES[fmt].split(";")[0]
 
 
 def item_page(slug: str) -> str:

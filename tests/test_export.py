@@ -72,3 +72,22 @@ def test_refuses_to_replace_a_folder_that_is_not_an_export(site, tmp_path):
     with pytest.raises(ExportError, match="not an earlier export"):
         export(site, precious)
     assert (precious / "thesis.txt").read_text() == "years of work"
+
+
+def test_export_is_readable_by_a_web_server_whatever_the_umask(site, tmp_path):
+    old = os.umask(0o077)
+    try:
+        export(site, tmp_path / "public")
+    finally:
+        os.umask(old)
+    for path in [tmp_path / "public", *(tmp_path / "public").rglob("*")]:
+        assert os.stat(path).st_mode & 0o777 == (0o755 if path.is_dir() else 0o644), path
+
+
+def test_symlinked_out_publishes_into_the_folder_it_names(site, tmp_path):
+    releases = tmp_path / "releases"
+    export(site, releases / "v1")
+    (tmp_path / "public").symlink_to(releases / "v1")
+    changes = export(site, tmp_path / "public")
+    assert (tmp_path / "public").is_symlink() and changes.unchanged == len(site)
+    assert os.listdir(releases) == ["v1"] and sorted(os.listdir(tmp_path)) == ["public", "releases"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, Response, abort, redirect, request
 from werkzeug.exceptions import HTTPException
 
+from . import urls
 from .catalog import load_catalog
 from .config import Config
 from .site import Resource, Site, build_site
@@ -36,6 +37,8 @@ def create_app(config: Config | None = None, site: Site | None = None) -> Flask:
         del response.headers["Date"]  # make_conditional adds one; the HTTP server sends its own
         return response
 
+    absolute = urls.Absolute(config.base_url)
+
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")
     def document(path: str):
@@ -43,8 +46,10 @@ def create_app(config: Config | None = None, site: Site | None = None) -> Flask:
         wanted = "/" + path
         if wanted in site:
             return respond(site[wanted])
-        if wanted + "/" in site:  # /themes/x → /themes/x/, as a static host does for folders
-            return redirect(wanted + "/", code=301)
+        # what a static host answers for the export's folders: /x → /x/ and /x/index.html → /x/
+        folder = wanted.removesuffix("index.html") if wanted.endswith("/index.html") else wanted + "/"
+        if folder in site:
+            return redirect(absolute(folder), code=301)
         abort(404)
 
     @app.errorhandler(HTTPException)

@@ -34,6 +34,9 @@ class Pages:
                             alternates=self.channels, items=self.catalog.items[:10],
                             count=len(self.catalog.items))
 
+    def items(self) -> bytes:
+        return self._render("items.html", items=self.catalog.items, alternates=self.channels[:1])
+
     def themes(self) -> bytes:
         return self._render("themes.html", themes=self.theme_summaries(), alternates=self.channels[1:])
 

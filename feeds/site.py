@@ -57,6 +57,7 @@ def build_site(catalog: Catalog, config: Config) -> Site:
     out["/"] = Resource(pages.index(), urls.MEDIA_TYPES["html"], updated)
     out[urls.OPML] = Resource(pages.opml(), urls.MEDIA_TYPES["opml"], updated)
     out[urls.THEMES] = Resource(pages.themes(), urls.MEDIA_TYPES["html"], updated)
+    out[urls.ITEMS] = Resource(pages.items(), urls.MEDIA_TYPES["html"], updated)
     for channel in chans:
         for fmt in urls.FORMATS:
             out[channel.path(fmt)] = Resource(feeds.render(channel, fmt), urls.MEDIA_TYPES[fmt], channel.updated)

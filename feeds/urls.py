@@ -20,6 +20,9 @@ def media_type(fmt: str) -> str:
     return MEDIA_TYPES[fmt].split(";")[0]
 
 
+ITEMS = "/items/"  # every item, newest first
+
+
 def item_page(slug: str) -> str:
     return f"/items/{slug}/"
 

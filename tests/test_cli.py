@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -45,13 +46,13 @@ def test_build_reports_what_changed(seeds, tmp_path):
     seeds("digest.txt", "1 June, 2021\n\nGood news\n\nBody.\n")
     out = tmp_path / "public"
     first = run_feeds("build", "--seeds", seeds.folder, "--out", out)
-    assert "(19 added, 0 changed, 0 removed, 0 unchanged)" in first.stdout
+    assert "(20 added, 0 changed, 0 removed, 0 unchanged)" in first.stdout
     seeds("more.txt", "2 June, 2021\n\nMore news\n\nBody.\n")
     second = run_feeds("build", "--seeds", seeds.folder, "--out", out)
-    assert "(1 added, 4 changed, 0 removed, 15 unchanged)" in second.stdout, second.stdout
+    assert "(1 added, 5 changed, 0 removed, 15 unchanged)" in second.stdout, second.stdout
     assert second.stdout.splitlines()[1:] == [
         "  + items/2021-06-02-more-news/index.html",
-        "  ~ feed.atom", "  ~ feed.json", "  ~ feed.rss", "  ~ index.html"]
+        "  ~ feed.atom", "  ~ feed.json", "  ~ feed.rss", "  ~ index.html", "  ~ items/index.html"]
 
 
 def test_warnings_are_printed_but_the_build_succeeds(seeds, tmp_path):
@@ -113,9 +114,8 @@ def test_environment_sets_seeds_and_base_url(seeds, tmp_path):
 
 
 def test_console_script_and_module_are_the_same_command():
-    script = ROOT / ".venv" / "bin" / "feeds"
-    exe = [str(script)] if script.exists() else [sys.executable, "-m", "feeds"]
-    a = subprocess.run([*exe, "--help"], capture_output=True, text=True, cwd=ROOT)
+    script = Path(sys.executable).parent / "feeds"  # installed beside the interpreter by pip
+    a = subprocess.run([str(script), "--help"], capture_output=True, text=True, cwd=ROOT)
     b = run_feeds("--help")
     assert a.returncode == b.returncode == 0 and "build" in a.stdout and a.stdout == b.stdout
 

@@ -60,8 +60,14 @@ def test_long_titles_get_a_bounded_slug_that_stays_unique():
     assert a != b and len(a) <= 90 and a.startswith("word-word-")
 
 
-def test_title_without_latin_letters_still_gets_a_slug():
-    assert title_slug("¡¿…!?") != ""
+def test_long_titles_differing_only_in_case_or_punctuation_are_one_item():
+    title = "Costa Rica, Panama, and the Dominican Republic Strengthened their Tools to Combat Migrant Smuggling"
+    assert title_slug(title) == title_slug(title.upper().replace(",", ""))
+    assert len(items_of(f"1 June, 2021\n\n{title}\n\nB\n\n1 June, 2021\n\n{title.lower()}\n\nB\n")) == 1
+
+
+def test_title_without_latin_letters_still_gets_a_stable_slug():
+    assert title_slug("¡¿…!?") == title_slug("¡¿…!?") != ""
 
 
 def test_summary_is_the_first_paragraph_shortened_on_a_word():

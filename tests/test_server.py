@@ -39,7 +39,7 @@ def test_export_files_are_byte_identical_to_server_responses(server, tmp_path):
     result = run_feeds("build", "--out", out, "--base-url", server)
     assert result.returncode == 0, result.stderr
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert len(files) == 28
+    assert len(files) == 29
     for name in files:
         path = "/" + (name[:-len("index.html")] if name.endswith("index.html") else name)
         assert file_for(path) == name
@@ -101,11 +101,12 @@ def test_unknown_path_is_404_and_wrong_method_405_in_plain_text(server):
     assert status == 405 and "GET" in headers["Allow"] and b"Traceback" not in body
 
 
-def test_folder_without_slash_redirects_like_a_static_host(server):
+@pytest.mark.parametrize("path", ["themes/governance", "themes/governance/index.html"])
+def test_folder_urls_redirect_like_a_static_host(server, path):
     opener = urllib.request.build_opener(NoRedirect)
     with pytest.raises(urllib.error.HTTPError) as e:
-        opener.open(server + "themes/governance", timeout=10)
-    assert e.value.code == 301 and e.value.headers["Location"].endswith("/themes/governance/")
+        opener.open(server + path, timeout=10)
+    assert e.value.code == 301 and e.value.headers["Location"] == server + "themes/governance/"
 
 
 def test_host_header_is_never_written_into_a_document(server):

@@ -6,6 +6,8 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 
+from .problems import DigestError, Problem
+
 STRONG, WEAK, TITLE_FACTOR, DEFAULT_THRESHOLD = 2.0, 1.0, 1.5, 2.0
 
 
@@ -70,20 +72,61 @@ class Theme:
         return found if sum(m.score for m in found) >= self.threshold else None
 
 
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+TERM_LISTS = ("strong", "weak", "veto")
+
+
+def theme_problems(slug: str, table) -> list[str]:
+    """What is wrong with one [themes.<slug>] table: a typo must not silently empty a feed."""
+    if not isinstance(table, dict):
+        return ["is not a table"]
+    problems = []
+    if not SLUG.fullmatch(slug):
+        problems.append("the slug is part of URLs: use lower-case letters, digits and hyphens")
+    unknown = set(table) - {"title", "description", "threshold", *TERM_LISTS}
+    problems += [f"unknown key {key!r}" for key in sorted(unknown)]
+    for key in ("title", "description"):
+        if not isinstance(table.get(key), str) or not table[key].strip():
+            problems.append(f"needs a {key}")
+    for key in TERM_LISTS:
+        terms = table.get(key, [])
+        if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
+            problems.append(f"{key} must be a list of phrases")
+    if not table.get("strong") and not table.get("weak"):
+        problems.append("has no strong or weak terms, so no item could ever join it")
+    if not isinstance(table.get("threshold", 1), (int, float)) or table.get("threshold", 1) <= 0:
+        problems.append("threshold must be a positive number")
+    return problems
+
+
 @dataclass(frozen=True)
 class Taxonomy:
     themes: tuple[Theme, ...]
 
     @classmethod
-    def load(cls, text: str | None = None) -> "Taxonomy":
+    def load(cls, text: str | None = None, path: str = "taxonomy.toml") -> "Taxonomy":
+        """The bundled taxonomy, or one given as TOML text; a malformed one raises DigestError."""
         if text is None:
             text = resources.files(__package__).joinpath("taxonomy.toml").read_text("utf-8")
-        data = tomllib.loads(text)
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            # Python 3.11's tomllib puts the position in the message only: "... (at line 3, column 15)"
+            where = re.search(r" \(at line (\d+), column \d+\)$", str(e))
+            message = str(e)[:where.start()] if where else str(e)
+            raise DigestError([Problem(path, int(where[1]) if where else 0, message)]) from None
+        themes = data.get("themes")
+        if not isinstance(themes, dict) or not themes or set(data) != {"themes"}:
+            raise DigestError([Problem(path, 0, "expected only [themes.<slug>] tables")])
+        problems = [Problem(path, 0, f"[themes.{slug}]: {message}")
+                    for slug, table in themes.items() for message in theme_problems(slug, table)]
+        if problems:
+            raise DigestError(problems)
         return cls(tuple(
             Theme(slug=slug, title=t["title"], description=t["description"],
                   strong=tuple(t.get("strong", ())), weak=tuple(t.get("weak", ())),
                   veto=tuple(t.get("veto", ())), threshold=float(t.get("threshold", DEFAULT_THRESHOLD)))
-            for slug, t in data["themes"].items()))
+            for slug, t in themes.items()))
 
     def __getitem__(self, slug: str) -> Theme:
         for theme in self.themes:

@@ -75,3 +75,25 @@ def test_taxonomy_is_data_and_a_new_theme_needs_no_code():
     result = taxonomy.classify("Diaspora organizations meet", "Body")
     assert list(result) == ["diaspora"]
     assert [(m.text, m.where) for m in result["diaspora"]] == [("Diaspora", "title")]
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('[themes.x]\ntitle = "X"\ndescription = "D"\nstrnog = ["a"]\nweak = ["b"]\n', "[themes.x]: unknown key 'strnog'"),
+    ('[themes.x]\ndescription = "D"\nstrong = ["a"]\n', "[themes.x]: needs a title"),
+    ('[themes."Health & Migration"]\ntitle = "H"\ndescription = "D"\nstrong = ["a"]\n',
+     "[themes.Health & Migration]: the slug is part of URLs: use lower-case letters, digits and hyphens"),
+    ('[themes.x]\ntitle = "X"\ndescription = "D"\n', "[themes.x]: has no strong or weak terms, so no item could ever join it"),
+    ('[themes.x]\ntitle = "X"\ndescription = "D"\nstrong = "a"\n', "[themes.x]: strong must be a list of phrases"),
+])
+def test_a_malformed_taxonomy_is_reported_not_half_applied(toml, message):
+    from feeds.problems import DigestError
+    with pytest.raises(DigestError) as e:
+        Taxonomy.load(toml)
+    assert message in [p.message for p in e.value.problems]
+
+
+def test_taxonomy_syntax_errors_name_the_line():
+    from feeds.problems import DigestError
+    with pytest.raises(DigestError) as e:
+        Taxonomy.load('[themes.x]\ntitle = "X"\ndescription = \n')
+    assert str(e.value).startswith("taxonomy.toml:3: ")

@@ -131,7 +131,7 @@ def serve(seeds, host, port, base_url):
     from .app import create_app, load_site
 
     # with no public URL configured, links point at this server (loopback when it listens on all)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
     config = configure(seeds=seeds, base_url=base_url or os.environ.get("FEEDS_BASE_URL")
                        or f"http://{shown}:{port}/")
     try:

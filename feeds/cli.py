@@ -98,6 +98,36 @@ def items(seeds, as_json):
 
 @main.command()
 @seeds_option
+@click.option("--eval", "labelled", type=click.Path(path_type=Path, dir_okay=False),
+              help="A labelled set (TOML, see tests/data/): print precision, recall and F1 per theme.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def themes(seeds, labelled, as_json):
+    """Show why each item got its themes, or measure the themes against a labelled set."""
+    if labelled is None:
+        return click.get_current_context().invoke(items, seeds=seeds, as_json=as_json)
+    from .evaluation import evaluate, load_labelled
+    from .themes import Taxonomy
+
+    try:
+        taxonomy = Taxonomy.load()
+        scores, misses = evaluate(taxonomy, load_labelled(labelled, taxonomy))
+    except DigestError as e:
+        fail(e.problems)
+    if as_json:
+        click.echo(json.dumps({slug: {"precision": s.precision, "recall": s.recall, "f1": s.f1,
+                                      "tp": s.tp, "fp": s.fp, "fn": s.fn} for slug, s in scores.items()}, indent=2))
+        return
+    click.echo(f"{'theme':<18} {'precision':>9} {'recall':>7} {'F1':>6}   tp  fp  fn")
+    for slug, s in scores.items():
+        click.echo(f"{slug:<18} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.tp:>4} {s.fp:>3} {s.fn:>3}")
+    for miss in misses:
+        found = taxonomy[miss.theme].matches(miss.entry.title, miss.entry.body)
+        why = ", ".join(map(str, found)) or "no term matched"
+        click.echo(f"{miss.kind}: {miss.theme}: {miss.entry.title}\n    {why}")
+
+
+@main.command()
+@seeds_option
 @click.option("--out", type=click.Path(path_type=Path), default=Path("public"), show_default=True,
               help="Folder to publish the static site into (replaced atomically).")
 @base_url_option

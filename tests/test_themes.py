@@ -7,14 +7,14 @@ TAXONOMY = Taxonomy.load()
 
 # What a reader following each theme expects from the shipped digest, by title.
 EXPECTED = {
-    "IOM and IIN start specialized virtual course about migrant children in the Americas": (),
+    "IOM and IIN start specialized virtual course about migrant children in the Americas": ("protection",),
     "IOM presents key findings to improve recruitment in the Belizean citrus industry": ("labour-migration",),
     "Guatemala prepares to improve its labour market information, with support from IOM": ("labour-migration",),
     "Border personnel in Panama exchanged experiences concerning migration management in emergency contexts":
         ("governance",),
     "Communication for Development Campaigns Address How Migration Information Needs Changed in the Face of "
-    "the Pandemic in Mexico and Central America": (),
-    "IOM and CELIEM strengthen management skills of social enterprises": (),
+    "the Pandemic in Mexico and Central America": ("communication",),
+    "IOM and CELIEM strengthen management skills of social enterprises": ("diaspora",),
     "Costa Rica, Panama, and the Dominican Republic Strengthened their Tools to Combat Migrant Smuggling":
         ("smuggling",),
     "New Study Finds Connection Between Emerging Petroleum Sector and Increased Travel to Guyana from the "

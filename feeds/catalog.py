@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .digest import read_folder
 from .items import Item, make_items
+from .places import Country, gazetteer, plain
 from .problems import Problem
 from .themes import Taxonomy
 
@@ -18,6 +19,14 @@ class Catalog:
 
     def in_theme(self, slug: str) -> tuple[Item, ...]:
         return tuple(item for item in self.items if slug in item.themes)
+
+    def in_country(self, code: str) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if code in item.countries)
+
+    def countries(self) -> list[Country]:
+        """Every country some item is about, by name."""
+        codes = {code for item in self.items for code in item.countries}
+        return sorted((gazetteer().countries[code] for code in codes), key=lambda c: plain(c.name))
 
 
 def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = None) -> Catalog:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from slugify import slugify
 
 from .digest import Entry, Source
+from .places import Mention, countries, split_dateline
 from .problems import DigestError, Problem, quote
 from .themes import Match, Taxonomy
 
@@ -26,11 +27,14 @@ class Item:
     slug: str
     title: str
     summary: str
-    paragraphs: tuple[str, ...]
+    paragraphs: tuple[str, ...]  # the body without its dateline
     published: dt.datetime
     themes: tuple[str, ...]
     evidence: dict[str, tuple[Match, ...]]
     source: Source
+    place: str | None = None  # from the dateline the body opened with, e.g. "Georgetown, Guyana"
+    countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, in order of first mention
+    country_evidence: dict[str, tuple[Mention, ...]] | None = None
 
     @property
     def date(self) -> dt.date:
@@ -83,17 +87,23 @@ def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str) -> 
     for (date, slug), entry in first.items():
         rank[date] = rank.get(date, -1) + 1
         published = dt.datetime.combine(date, NOON) - dt.timedelta(seconds=rank[date])
-        evidence = taxonomy.classify(entry.title, " ".join(entry.paragraphs))
+        place, paragraphs = split_dateline(entry.paragraphs)
+        body = " ".join(paragraphs)
+        evidence = taxonomy.classify(entry.title, body)
+        where = countries(entry.title, place, body)
         items.append(Item(
             id=f"tag:{tag_authority},{date:%Y-%m-%d}:{slug}",
             slug=f"{date:%Y-%m-%d}-{slug}",
             title=entry.title,
-            summary=summarize(entry.paragraphs),
-            paragraphs=entry.paragraphs,
+            summary=summarize(paragraphs),  # never the dateline
+            paragraphs=paragraphs,
             published=published,
             themes=tuple(evidence),
             evidence=evidence,
             source=entry.source,
+            place=place,
+            countries=tuple(where),
+            country_evidence=where,
         ))
     items.sort(key=lambda item: item.published, reverse=True)
     return items

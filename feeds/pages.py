@@ -5,10 +5,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from . import urls
 from .catalog import Catalog
-from .channels import Channel
+from .channels import ALL, COUNTRY, THEME, Channel
 from .config import Config
 from .items import Item
-
 
 
 class Pages:
@@ -20,37 +19,39 @@ class Pages:
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         )
         self.catalog = catalog
-        self.channels = channels
+        self.main = next(ch for ch in channels if ch.kind == ALL)
+        self.themes = [ch for ch in channels if ch.kind == THEME]
+        self.countries = [ch for ch in channels if ch.kind == COUNTRY]
+        self.by_key = {(ch.kind, ch.key): ch for ch in channels}
         self.env.globals.update(
-            config=config, taxonomy=catalog.taxonomy, urls=urls, absolute=urls.Absolute(config.base_url),
-            formats=urls.FORMAT_NAMES, media_type=urls.media_type,
+            config=config, urls=urls, absolute=urls.Absolute(config.base_url),
+            formats=urls.FORMAT_NAMES, media_type=urls.media_type, main=self.main,
         )
 
     def _render(self, template: str, **context) -> bytes:
         return self.env.get_template(template).render(**context).encode("utf-8")
 
     def index(self) -> bytes:
-        return self._render("index.html", channel=self.channels[0], themes=self.theme_summaries(),
-                            alternates=self.channels, items=self.catalog.items[:10],
-                            count=len(self.catalog.items))
+        return self._render("index.html", themes=self.themes, countries=self.countries,
+                            alternates=[self.main, *self.themes], items=self.catalog.items[:10])
 
     def items(self) -> bytes:
-        return self._render("items.html", items=self.catalog.items, alternates=self.channels[:1])
+        return self._render("items.html", items=self.catalog.items, alternates=[self.main])
 
-    def themes(self) -> bytes:
-        return self._render("themes.html", themes=self.theme_summaries(), alternates=self.channels[1:])
+    def topics(self, kind: str) -> bytes:
+        """/themes/ or /countries/: every channel of that kind with its feeds."""
+        channels = self.themes if kind == THEME else self.countries
+        return self._render("topics.html", kind=kind, channels=channels, alternates=channels)
 
-    def theme_summaries(self) -> list[tuple[Channel, tuple[Item, ...]]]:
-        return [(ch, self.catalog.in_theme(ch.theme.slug)) for ch in self.channels[1:]]
-
-    def theme(self, channel: Channel) -> bytes:
-        return self._render("theme.html", channel=channel, items=self.catalog.in_theme(channel.theme.slug),
-                            alternates=[channel, self.channels[0]])
+    def topic(self, channel: Channel) -> bytes:
+        """The page of one theme or one country: all its items, its feeds."""
+        return self._render("topic.html", channel=channel, alternates=[channel, self.main])
 
     def item(self, item: Item) -> bytes:
-        theme_channels = [ch for ch in self.channels[1:] if ch.theme.slug in item.themes]
-        return self._render("item.html", item=item, theme_channels=theme_channels,
-                            alternates=[self.channels[0], *theme_channels])
+        themes = [self.by_key[THEME, slug] for slug in item.themes]
+        countries = [self.by_key[COUNTRY, code] for code in item.countries]
+        return self._render("item.html", item=item, themes=themes, countries=countries,
+                            alternates=[self.main, *themes, *countries])
 
     def opml(self) -> bytes:
-        return self._render("feeds.opml", channels=self.channels)
+        return self._render("feeds.opml", themes=self.themes, countries=self.countries)

@@ -12,7 +12,7 @@ from typing import Iterator, Mapping
 
 from . import urls
 from .catalog import Catalog
-from .channels import Channel, channels
+from .channels import ALL, COUNTRY, THEME, channels
 from .config import Config
 from .pages import Pages
 from .syndication import Feeds
@@ -56,13 +56,14 @@ def build_site(catalog: Catalog, config: Config) -> Site:
 
     out["/"] = Resource(pages.index(), urls.MEDIA_TYPES["html"], updated)
     out[urls.OPML] = Resource(pages.opml(), urls.MEDIA_TYPES["opml"], updated)
-    out[urls.THEMES] = Resource(pages.themes(), urls.MEDIA_TYPES["html"], updated)
+    out[urls.THEMES] = Resource(pages.topics(THEME), urls.MEDIA_TYPES["html"], updated)
+    out[urls.COUNTRIES] = Resource(pages.topics(COUNTRY), urls.MEDIA_TYPES["html"], updated)
     out[urls.ITEMS] = Resource(pages.items(), urls.MEDIA_TYPES["html"], updated)
     for channel in chans:
         for fmt in urls.FORMATS:
             out[channel.path(fmt)] = Resource(feeds.render(channel, fmt), urls.MEDIA_TYPES[fmt], channel.updated)
-        if channel.theme:
-            out[channel.page] = Resource(pages.theme(channel), urls.MEDIA_TYPES["html"], channel.updated)
+        if channel.kind != ALL:
+            out[channel.page] = Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.updated)
     for item in catalog.items:
         out[urls.item_page(item.slug)] = Resource(pages.item(item), urls.MEDIA_TYPES["html"], item.published)
     return Site(out, catalog, config)

@@ -7,20 +7,31 @@ from __future__ import annotations
 import json
 
 from feedgen.feed import FeedGenerator
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import urls
 from .channels import Channel
 from .config import Config
 from .items import Item
+from .places import country_name
 from .themes import Taxonomy
 
 GENERATOR = "iom-digest-feeds"  # no version: upgrading must not change the published bytes
 
 
 def body_html(item: Item) -> str:
-    """The body as HTML: each paragraph escaped text in <p>, nothing from the digest taken as markup."""
-    return "".join(Markup("<p>{}</p>").format(p) for p in item.paragraphs)
+    """The body as HTML: each paragraph escaped text in <p>, nothing from the digest taken as markup.
+
+    A dateline's place leads the first paragraph, as in a newspaper: "<b>Georgetown, Guyana</b> — …".
+    """
+    paragraphs = [Markup("{}").format(p) for p in item.paragraphs]
+    if item.place:
+        paragraphs[0] = Markup("<b>{}</b> — {}").format(item.place, paragraphs[0])
+    return "".join(Markup("<p>{}</p>").format(p) for p in paragraphs)
+
+
+def body_text(item: Item) -> str:
+    return (f"{item.place} — " if item.place else "") + item.body
 
 
 class Feeds:
@@ -32,8 +43,10 @@ class Feeds:
         self.absolute = urls.Absolute(config.base_url)
 
     def categories(self, item: Item) -> list[dict]:
-        scheme = self.absolute(urls.THEMES)
-        return [{"term": slug, "scheme": scheme, "label": self.taxonomy[slug].title} for slug in item.themes]
+        """Themes, then countries, each kind with its own scheme (the page that lists them)."""
+        themes, countries = self.absolute(urls.THEMES), self.absolute(urls.COUNTRIES)
+        return ([{"term": slug, "scheme": themes, "label": self.taxonomy[slug].title} for slug in item.themes]
+                + [{"term": code, "scheme": countries, "label": country_name(code)} for code in item.countries])
 
     def _generator(self, channel: Channel, fmt: str) -> FeedGenerator:
         fg = FeedGenerator()
@@ -89,10 +102,12 @@ class Feeds:
             "title": item.title,
             "summary": item.summary,
             "content_html": body_html(item),
-            "content_text": item.body,
+            "content_text": body_text(item),
             "date_published": item.published.isoformat(),
             "date_modified": item.published.isoformat(),
-            "tags": [self.taxonomy[slug].title for slug in item.themes],
+            "tags": [category["label"] for category in self.categories(item)],
+            # JSON Feed extension (an underscore key): the same facts as codes, for programs
+            "_digest": {"themes": list(item.themes), "countries": list(item.countries), "place": item.place},
         }
 
     def render(self, channel: Channel, fmt: str) -> bytes:

@@ -34,6 +34,13 @@ def theme_page(slug: str) -> str:
     return f"/themes/{slug}/"
 
 
+COUNTRIES = "/countries/"  # the list of countries; also the scheme of every country category
+
+
+def country_page(slug: str) -> str:
+    return f"/countries/{slug}/"
+
+
 def feed(page: str, fmt: str) -> str:
     """A feed lives beside its HTML page: / → /feed.atom, /themes/x/ → /themes/x/feed.atom."""
     return f"{page}feed.{fmt}"

@@ -103,12 +103,19 @@ def test_themes_are_categories_with_scheme_and_label(site):
     smuggling = "Costa Rica, Panama, and the Dominican Republic Strengthened their Tools to Combat Migrant Smuggling"
     [atom] = [e for e in parse(site, "/feed.atom").entries if e.title == smuggling]
     assert [(t.term, t.scheme, t.label) for t in atom.tags] == [
-        ("smuggling", BASE_URL + "themes/", "Migrant smuggling and trafficking in persons")]
+        ("smuggling", BASE_URL + "themes/", "Migrant smuggling and trafficking in persons"),
+        ("CR", BASE_URL + "countries/", "Costa Rica"),
+        ("PA", BASE_URL + "countries/", "Panama"),
+        ("DO", BASE_URL + "countries/", "Dominican Republic")]
     [rss] = [e for e in parse(site, "/feed.rss").entries if e.title == smuggling]
     assert [(t.term, t.scheme) for t in rss.tags] == [
-        ("Migrant smuggling and trafficking in persons", BASE_URL + "themes/")]
+        ("Migrant smuggling and trafficking in persons", BASE_URL + "themes/"),
+        ("Costa Rica", BASE_URL + "countries/"), ("Panama", BASE_URL + "countries/"),
+        ("Dominican Republic", BASE_URL + "countries/")]
     [item] = [i for i in json.loads(site["/feed.json"].body)["items"] if i["title"] == smuggling]
-    assert item["tags"] == ["Migrant smuggling and trafficking in persons"]
+    assert item["tags"] == ["Migrant smuggling and trafficking in persons", "Costa Rica", "Panama",
+                            "Dominican Republic"]
+    assert item["_digest"] == {"themes": ["smuggling"], "countries": ["CR", "PA", "DO"], "place": None}
 
 
 def test_feed_updated_is_the_newest_item_not_the_build_time(site):

@@ -79,14 +79,14 @@ def test_one_date_header_from_the_server(server):
     assert len(headers.get_all("Date")) == 1
 
 
-def test_theme_category_scheme_is_a_page_listing_every_theme(server):
+def test_category_schemes_are_pages_listing_every_theme_and_country(server):
     d = feedparser.parse(server + "feed.atom")
-    schemes = {tag.scheme for entry in d.entries for tag in entry.get("tags", [])}
-    assert schemes == {server + "themes/"}
-    status, _, body = fetch(server + "themes/")
-    assert status == 200
-    for slug in ("labour-migration", "smuggling", "governance"):
-        assert f'href="{server}themes/{slug}/"'.encode() in body
+    tags = [tag for entry in d.entries for tag in entry.get("tags", [])]
+    assert {tag.scheme for tag in tags} == {server + "themes/", server + "countries/"}
+    for tag in tags:
+        status, _, body = fetch(tag.scheme)
+        kind = tag.scheme.rstrip("/").rsplit("/", 1)[1]
+        assert status == 200 and f'href="{server}{kind}/{tag.term.lower()}/"'.encode() in body
 
 
 def test_head_gives_headers_and_no_body(server):

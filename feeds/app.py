@@ -50,6 +50,9 @@ def create_app(config: Config | None = None, site: Site | None = None) -> Flask:
         folder = wanted.removesuffix("index.html") if wanted.endswith("/index.html") else wanted + "/"
         if folder in site:
             return redirect(absolute(folder), code=301)
+        # country codes are lower case in URLs; /countries/PA/ is a reader typing the ISO code
+        if wanted.startswith(urls.COUNTRIES) and wanted.lower() in site:
+            return redirect(absolute(wanted.lower()), code=301)
         abort(404)
 
     @app.errorhandler(HTTPException)

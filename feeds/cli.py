@@ -85,6 +85,10 @@ def items(seeds, as_json):
             "themes": list(item.themes),
             "evidence": {slug: [{"term": m.term, "matched": m.text, "where": m.where, "score": m.score}
                                 for m in matches] for slug, matches in item.evidence.items()},
+            "countries": list(item.countries),
+            "country_evidence": {code: [{"matched": m.text, "where": m.where} for m in mentions]
+                                 for code, mentions in item.country_evidence.items()},
+            "place": item.place,
             "source": item.source.name,
         } for item in catalog.items], ensure_ascii=False, indent=2))
         return
@@ -94,6 +98,9 @@ def items(seeds, as_json):
             click.echo(f"            {slug}: {', '.join(map(str, matches))}")
         if not item.themes:
             click.echo("            (no theme)")
+        if item.countries:
+            click.echo(f"            countries: {', '.join(item.countries)}"
+                       + (f" (dateline: {item.place})" if item.place else ""))
 
 
 @main.command()

@@ -99,6 +99,9 @@ def test_items_json_carries_ids_links_themes_and_evidence():
     assert {"term": "migrant smuggling", "matched": "Migrant Smuggling", "where": "title", "score": 3.0} in \
         smuggling["evidence"]["smuggling"]
     assert [i["published"] for i in items] == sorted((i["published"] for i in items), reverse=True)
+    guyana = next(i for i in items if i["title"].startswith("New Study Finds"))
+    assert (guyana["countries"], guyana["place"]) == (["GY", "VE", "US"], "Georgetown, Guyana")
+    assert {"matched": "Georgetown", "where": "dateline"} in guyana["country_evidence"]["GY"]
 
 
 def test_items_table_explains_the_themes():
@@ -136,3 +139,34 @@ def test_serve_without_base_url_links_to_where_it_listens(seeds):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_themes_command_explains_every_item():
+    out = run_feeds("themes").stdout
+    assert "smuggling: 'Migrant Smuggling' in title, 'human trafficking' in body" in out
+    assert "countries: GY, VE, US (dateline: Georgetown, Guyana)" in out
+
+
+def test_themes_eval_prints_precision_recall_f1_per_theme(tmp_path):
+    labelled = tmp_path / "set.toml"
+    labelled.write_text('[[entry]]\ntitle = "Migrant smuggling network dismantled"\nbody = "Police acted."\n'
+                        'themes = ["smuggling"]\n\n[[entry]]\ntitle = "Drug smuggling boat seized"\n'
+                        'body = "Customs found contraband."\nthemes = []\n\n[[entry]]\n'
+                        'title = "Coyotes sentenced"\nbody = "Court ruling."\nthemes = ["smuggling", "governance"]\n')
+    result = run_feeds("themes", "--eval", labelled)
+    assert result.returncode == 0
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[1:8]}
+    assert rows["smuggling"] == ["1.000", "1.000", "1.000", "2", "0", "0"]
+    assert rows["governance"] == ["1.000", "0.000", "0.000", "0", "0", "1"]
+    assert "false negative: governance: Coyotes sentenced" in result.stdout
+    as_json = json.loads(run_feeds("themes", "--eval", labelled, "--json").stdout)
+    assert as_json["governance"]["recall"] == 0.0 and as_json["smuggling"]["tp"] == 2
+
+
+def test_themes_eval_names_a_bad_labelled_set(tmp_path):
+    labelled = tmp_path / "set.toml"
+    labelled.write_text('[[entry]]\ntitle = "T"\nbody = "B"\nthemes = ["no-such-theme"]\n')
+    result = run_feeds("themes", "--eval", labelled)
+    assert result.returncode == 1
+    assert result.stderr == (f"{labelled}: entry 1: needs a title, a body and known theme slugs "
+                             "(unknown: ['no-such-theme'])\n")

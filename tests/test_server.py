@@ -112,3 +112,10 @@ def test_folder_urls_redirect_like_a_static_host(server, path):
 def test_host_header_is_never_written_into_a_document(server):
     _, _, body = fetch(server + "feed.atom", headers={"Host": "evil.example"})
     assert b"evil.example" not in body and server.encode() in body
+
+
+def test_upper_case_country_codes_redirect_to_the_lower_case_url(server):
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as e:
+        opener.open(server + "countries/PA/feed.atom", timeout=10)
+    assert e.value.code == 301 and e.value.headers["Location"] == server + "countries/pa/feed.atom"

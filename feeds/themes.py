@@ -27,6 +27,10 @@ class Match:
     where: str  # "title" or "body"
     score: float
 
+    @property
+    def weight(self) -> float:
+        return self.score / TITLE_FACTOR if self.where == "title" else self.score
+
     def __str__(self) -> str:
         return f"{self.text!r} in {self.where}"
 
@@ -40,6 +44,9 @@ class Theme:
     weak: tuple[str, ...]
     veto: tuple[str, ...]
     threshold: float = DEFAULT_THRESHOLD
+    # Themes whose claim wins over this one's weak evidence: an item in `smuggling` whose labour
+    # evidence is only weak words ("recruit", "jobs") is a trafficking story, not labour migration.
+    yields_to: tuple[str, ...] = ()
 
     def __post_init__(self):
         terms = [(t, STRONG) for t in self.strong] + [(t, WEAK) for t in self.weak]
@@ -83,12 +90,12 @@ def theme_problems(slug: str, table) -> list[str]:
     problems = []
     if not SLUG.fullmatch(slug):
         problems.append("the slug is part of URLs: use lower-case letters, digits and hyphens")
-    unknown = set(table) - {"title", "description", "threshold", *TERM_LISTS}
+    unknown = set(table) - {"title", "description", "threshold", "yields_to", *TERM_LISTS}
     problems += [f"unknown key {key!r}" for key in sorted(unknown)]
     for key in ("title", "description"):
         if not isinstance(table.get(key), str) or not table[key].strip():
             problems.append(f"needs a {key}")
-    for key in TERM_LISTS:
+    for key in (*TERM_LISTS, "yields_to"):
         terms = table.get(key, [])
         if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
             problems.append(f"{key} must be a list of phrases")
@@ -120,12 +127,16 @@ class Taxonomy:
             raise DigestError([Problem(path, 0, "expected only [themes.<slug>] tables")])
         problems = [Problem(path, 0, f"[themes.{slug}]: {message}")
                     for slug, table in themes.items() for message in theme_problems(slug, table)]
+        problems += [Problem(path, 0, f"[themes.{slug}]: yields_to names no theme {other!r}")
+                     for slug, table in themes.items() for other in table.get("yields_to", [])
+                     if other not in themes or other == slug]
         if problems:
             raise DigestError(problems)
         return cls(tuple(
             Theme(slug=slug, title=t["title"], description=t["description"],
                   strong=tuple(t.get("strong", ())), weak=tuple(t.get("weak", ())),
-                  veto=tuple(t.get("veto", ())), threshold=float(t.get("threshold", DEFAULT_THRESHOLD)))
+                  veto=tuple(t.get("veto", ())), threshold=float(t.get("threshold", DEFAULT_THRESHOLD)),
+                  yields_to=tuple(t.get("yields_to", ())))
             for slug, t in themes.items()))
 
     def __getitem__(self, slug: str) -> Theme:
@@ -141,4 +152,5 @@ class Taxonomy:
             evidence = theme.evidence(title, body)
             if evidence:
                 result[theme.slug] = evidence
-        return result
+        return {slug: evidence for slug, evidence in result.items()
+                if not (set(self[slug].yields_to) & set(result) and all(m.weight < STRONG for m in evidence))}

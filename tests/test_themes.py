@@ -97,3 +97,11 @@ def test_taxonomy_syntax_errors_name_the_line():
     with pytest.raises(DigestError) as e:
         Taxonomy.load('[themes.x]\ntitle = "X"\ndescription = \n')
     assert str(e.value).startswith("taxonomy.toml:3: ")
+
+
+def test_weak_evidence_yields_to_a_theme_that_claims_the_item():
+    title = "Study: traffickers use fake job offers on social media to recruit adolescents"
+    assert list(TAXONOMY.classify(title, "Many jobs were promised.")) == ["smuggling"]
+    # strong labour evidence stands beside a smuggling claim
+    both = TAXONOMY.classify("Migrant workers rescued from traffickers", "Seasonal workers were freed.")
+    assert list(both) == ["labour-migration", "smuggling"]

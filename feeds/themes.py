@@ -44,8 +44,9 @@ class Theme:
     weak: tuple[str, ...]
     veto: tuple[str, ...]
     threshold: float = DEFAULT_THRESHOLD
-    # Themes whose claim wins over this one's weak evidence: an item in `smuggling` whose labour
-    # evidence is only weak words ("recruit", "jobs") is a trafficking story, not labour migration.
+    # Themes whose claim wins unless this theme has a strong term in the title: an item in
+    # `smuggling` whose labour evidence is "recruit" and "jobs" is a trafficking story, and a
+    # governance forum whose agenda lists labour migration is not a labour migration story.
     yields_to: tuple[str, ...] = ()
 
     def __post_init__(self):
@@ -153,4 +154,5 @@ class Taxonomy:
             if evidence:
                 result[theme.slug] = evidence
         return {slug: evidence for slug, evidence in result.items()
-                if not (set(self[slug].yields_to) & set(result) and all(m.weight < STRONG for m in evidence))}
+                if not (set(self[slug].yields_to) & set(result)
+                        and not any(m.weight >= STRONG and m.where == "title" for m in evidence))}

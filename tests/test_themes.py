@@ -105,3 +105,11 @@ def test_weak_evidence_yields_to_a_theme_that_claims_the_item():
     # strong labour evidence stands beside a smuggling claim
     both = TAXONOMY.classify("Migrant workers rescued from traffickers", "Seasonal workers were freed.")
     assert list(both) == ["labour-migration", "smuggling"]
+
+
+def test_a_forum_listing_labour_migration_on_its_agenda_is_governance_only():
+    result = TAXONOMY.classify("Regional Conference on Migration approves its work plan",
+                               "Priorities include labour migration and migration data.")
+    assert list(result) == ["governance"]
+    result = TAXONOMY.classify("Labour migration agreement signed at the Regional Conference on Migration", "B.")
+    assert list(result) == ["labour-migration", "governance"]

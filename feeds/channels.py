@@ -24,9 +24,10 @@ class Channel:
     all_items: tuple[Item, ...]  # newest first; its page lists them all
     items: tuple[Item, ...]  # newest first, at most feed_size: what the feed holds
     updated: dt.datetime  # newest item's time; never the build time
+    query: str = ""  # a filtered view of the channel (?q=…&limit=…), served only by the server
 
     def path(self, fmt: str) -> str:
-        return urls.feed(self.page, fmt)
+        return urls.feed(self.page, fmt) + (f"?{self.query}" if self.query else "")
 
 
 def channels(catalog: Catalog, config: Config) -> list[Channel]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from .catalog import Catalog, load_catalog
 from .config import Config
 from .export import ExportError, export
 from .problems import DigestError
+from .serving import DEFAULT_SERVER, SERVERS
 from .site import build_site
 
 LISTED_CHANGES = 20  # per kind; beyond that `build` prints a count
@@ -161,25 +163,32 @@ def build(seeds, out, base_url):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @base_url_option
-def serve(seeds, host, port, base_url):
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes.")
+@click.option("--server", "server_name", type=click.Choice(SERVERS), default=DEFAULT_SERVER, show_default=True,
+              help="HTTP server: granian was fastest in bench/http.py; werkzeug is for development.")
+@click.option("--max-age", type=click.IntRange(0), default=None,
+              help="Cache-Control max-age in seconds [env FEEDS_CACHE_MAX_AGE; default: 300]")
+@click.option("--reload-interval", type=click.FloatRange(0), default=None,
+              help="Seconds between looks at the seeds folder, 0 for never [env FEEDS_RELOAD_INTERVAL; default: 2]")
+def serve(seeds, host, port, base_url, workers, server_name, max_age, reload_interval):
     """Serve the feeds over HTTP (python server.py does the same)."""
-    from werkzeug.serving import make_server
-
-    from .app import create_app, load_site
+    from .app import load_site
+    from .serving import run
 
     # with no public URL configured, links point at this server (loopback when it listens on all)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
     config = configure(seeds=seeds, base_url=base_url or os.environ.get("FEEDS_BASE_URL")
-                       or f"http://{shown}:{port}/")
+                       or f"http://{shown}:{port}/", cache_max_age=max_age, reload_interval=reload_interval)
     try:
-        site = load_site(config)
+        site = load_site(config)  # fail here, with every problem, before any worker starts
     except DigestError as e:
         fail(e.problems)
-    # binds now: a busy port is reported (by werkzeug, exit 1) before anything claims to serve
-    server = make_server(host, port, create_app(config, site), threaded=True)
-    click.echo(f"serving {plural(len(site.catalog.items), 'item')} on http://{host}:{port}/ "
-               f"— subscribe to {config.base_url}feed.atom", err=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    try:  # a busy port is reported before anything claims to serve
+        with socket.create_server((host, port)):
+            pass
+    except OSError as e:
+        fail([f"cannot listen on {host}:{port}: {os.strerror(e.errno) if e.errno else e}"])
+    click.echo(f"serving {plural(len(site.catalog.items), 'item')} on http://{shown}:{port}/ with "
+               f"{server_name} ({plural(workers, 'worker')}); subscribe to {config.base_url}feed.atom", err=True)
+    run(config, host, port, workers, server_name)

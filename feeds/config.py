@@ -23,6 +23,10 @@ class Config:
                         "for Central America, North America and the Caribbean.")
     author: str = "International Organization for Migration (IOM), regional office"
     language: str = "en"
+    # serving
+    cache_max_age: int = 300  # seconds readers and proxies may reuse a document
+    max_limit: int = 200  # the largest ?limit= a feed URL accepts
+    reload_interval: float = 2.0  # seconds between looks at the seeds folder; 0 turns reloading off
 
     def __post_init__(self):
         parts = urlsplit(self.base_url)
@@ -32,14 +36,29 @@ class Config:
         # one canonical form: exactly one trailing slash, so urljoin behaves
         object.__setattr__(self, "base_url", self.base_url.rstrip("/") + "/")
         object.__setattr__(self, "seeds", Path(self.seeds))
+        for name, low in (("cache_max_age", 0), ("max_limit", 1), ("reload_interval", 0)):
+            if getattr(self, name) < low:
+                raise ValueError(f"{name.replace('_', ' ')} must be at least {low}")
 
     @classmethod
     def from_env(cls, environ=os.environ, **overrides) -> "Config":
         """Defaults, then FEEDS_* variables, then explicit overrides (flags) that are not None."""
         settings = {}
-        for name, var in (("seeds", "FEEDS_SEEDS"), ("base_url", "FEEDS_BASE_URL"),
-                          ("tag_authority", "FEEDS_TAG_AUTHORITY")):
+        for name, convert in ENVIRONMENT.items():
+            var = "FEEDS_" + name.upper()
             if environ.get(var):
-                settings[name] = environ[var]
+                try:
+                    settings[name] = convert(environ[var])
+                except ValueError:
+                    raise ValueError(f"{var}={environ[var]!r} is not a {convert.__name__}") from None
         settings.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**settings)
+
+    def environment(self) -> dict[str, str]:
+        """The FEEDS_* variables that reproduce this configuration in another process (server workers)."""
+        return {"FEEDS_" + name.upper(): str(getattr(self, name)) for name in ENVIRONMENT}
+
+
+# settings a FEEDS_<NAME> variable may give, and how to read them
+ENVIRONMENT = {"seeds": str, "base_url": str, "tag_authority": str,
+               "cache_max_age": int, "max_limit": int, "reload_interval": float}

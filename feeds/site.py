@@ -6,29 +6,46 @@ is the same bytes in both. Nothing renders a feed anywhere else.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
+from functools import lru_cache
+from typing import Callable, Iterator, Mapping
 
 from . import urls
 from .catalog import Catalog
-from .channels import ALL, COUNTRY, THEME, channels
+from .channels import ALL, COUNTRY, THEME, Channel, channels
 from .config import Config
+from .filters import Filter, narrow
 from .pages import Pages
 from .syndication import Feeds
 
+FILTERED_CACHE = 512  # filtered feed documents kept per Site generation
 
+
+def compress(body: bytes) -> bytes:
+    """Deterministic gzip: no file name, no timestamp, so equal bytes give equal files and ETags."""
+    return gzip.compress(body, compresslevel=9, mtime=0)
+
+
+def etag(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
 class Resource:
+    """One document in both its representations, each with its own strong validator."""
     body: bytes
     media_type: str
     last_modified: dt.datetime  # newest item the document shows, never the build time
-    etag: str = field(init=False)  # strong validator, from the bytes
+    etag: str = field(init=False)
+    gzip: bytes = field(init=False, repr=False)  # compressed once, here, never per request
+    gzip_etag: str = field(init=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "etag", hashlib.sha256(self.body).hexdigest()[:32])
+        object.__setattr__(self, "etag", etag(self.body))
+        object.__setattr__(self, "gzip", compress(self.body))
+        object.__setattr__(self, "gzip_etag", etag(self.gzip))
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,8 @@ class Site(Mapping[str, Resource]):
     resources: dict[str, Resource]  # site path ("/", "/feed.atom", "/items/x/") → document
     catalog: Catalog
     config: Config
+    feeds: dict[str, tuple[Channel, str]] = field(default_factory=dict)  # feed path → (channel, format)
+    render_filtered: Callable[[str, Filter], Resource] | None = None
 
     def __getitem__(self, path: str) -> Resource:
         return self.resources[path]
@@ -45,6 +64,10 @@ class Site(Mapping[str, Resource]):
 
     def __len__(self) -> int:
         return len(self.resources)
+
+    def filtered(self, path: str, wanted: Filter) -> Resource:
+        """The feed at `path` narrowed by a filter; rendered on first use, then cached (bounded)."""
+        return self.render_filtered(path, wanted) if wanted else self[path]
 
 
 def build_site(catalog: Catalog, config: Config) -> Site:
@@ -66,5 +89,14 @@ def build_site(catalog: Catalog, config: Config) -> Site:
             out[channel.page] = Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.updated)
     for item in catalog.items:
         out[urls.item_page(item.slug)] = Resource(pages.item(item), urls.MEDIA_TYPES["html"], item.published)
-    return Site(out, catalog, config)
+
+    by_path = {channel.path(fmt): (channel, fmt) for channel in chans for fmt in urls.FORMATS}
+
+    @lru_cache(maxsize=FILTERED_CACHE)
+    def render_filtered(path: str, wanted: Filter) -> Resource:
+        channel, fmt = by_path[path]
+        view = narrow(channel, wanted, config.feed_size)
+        return Resource(feeds.render(view, fmt), urls.MEDIA_TYPES[fmt], view.updated)
+
+    return Site(out, catalog, config, by_path, render_filtered)
 

@@ -10,6 +10,7 @@ import logging
 
 from flask import Flask, Response, abort, redirect, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import is_resource_modified, parse_accept_header
 
 from . import urls
 from .catalog import load_catalog
@@ -43,23 +44,46 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
         watcher.start()
     absolute = urls.Absolute(config.base_url)
 
-    def respond(resource: Resource) -> Response:
-        gzipped = request.accept_encodings["gzip"] > 0
-        response = Response(resource.gzip if gzipped else resource.body, content_type=resource.media_type)
-        if gzipped:
-            response.content_encoding = "gzip"
-        response.vary.add("Accept-Encoding")
-        # one strong validator per representation: the gzip bytes are another entity
-        response.set_etag(resource.gzip_etag if gzipped else resource.etag)
-        response.last_modified = resource.last_modified
-        response.cache_control.public = True
-        response.cache_control.max_age = config.cache_max_age
+    cache_control = f"public, max-age={config.cache_max_age}"
+
+    def representation(resource: Resource, environ) -> tuple[str, list[tuple[str, str]], bytes]:
+        """Status, headers and body for this request: gzip or identity, 200 or 304."""
+        accepted = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"))
+        gzipped = accepted["gzip"] > 0
+        etag = resource.gzip_etag if gzipped else resource.etag  # a validator per representation
+        headers = [("ETag", f'"{etag}"'), ("Last-Modified", resource.http_date),
+                   ("Cache-Control", cache_control), ("Vary", "Accept-Encoding")]
         if resource.media_type in SHARED:
-            response.access_control_allow_origin = "*"
-        # werkzeug compares If-None-Match / If-Modified-Since and turns this into a 304
-        response = response.make_conditional(request)
-        del response.headers["Date"]  # make_conditional adds one; the HTTP server sends its own
-        return response
+            headers.append(("Access-Control-Allow-Origin", "*"))
+        # werkzeug's comparison of If-None-Match / If-Modified-Since (If-None-Match wins)
+        if not is_resource_modified(environ, etag=etag, last_modified=resource.last_modified):
+            return "304 Not Modified", headers, b""
+        body = resource.gzip if gzipped else resource.body
+        headers += [("Content-Type", resource.media_type), ("Content-Length", str(len(body)))]
+        if gzipped:
+            headers.append(("Content-Encoding", "gzip"))
+        return "200 OK", headers, body
+
+    def respond(resource: Resource) -> Response:
+        status, headers, body = representation(resource, request.environ)
+        return Response(body, status=status, headers=headers)
+
+    flask_wsgi = app.wsgi_app
+
+    def documents(environ, start_response):
+        """The hot path: a plain GET or HEAD of a Site document is answered from prepared bytes and
+        headers without Flask's request dispatch (readers poll forever; bench/load.py measures it).
+        Anything else (filters, redirects, errors, /healthz) goes through Flask below."""
+        method = environ["REQUEST_METHOD"]
+        if (method == "GET" or method == "HEAD") and not environ.get("QUERY_STRING"):
+            resource = live.state.site.resources.get(environ.get("PATH_INFO") or "/")
+            if resource is not None:
+                status, headers, body = representation(resource, environ)
+                start_response(status, headers)
+                return [] if method == "HEAD" else [body]
+        return flask_wsgi(environ, start_response)
+
+    app.wsgi_app = documents
 
     @app.get("/healthz")
     def health():

@@ -166,7 +166,7 @@ def build(seeds, out, base_url):
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes.")
 @click.option("--server", "server_name", type=click.Choice(SERVERS), default=DEFAULT_SERVER, show_default=True,
-              help="HTTP server: granian was fastest in bench/http.py; werkzeug is for development.")
+              help="HTTP server: granian was fastest in bench/load.py; werkzeug is for development.")
 @click.option("--max-age", type=click.IntRange(0), default=None,
               help="Cache-Control max-age in seconds [env FEEDS_CACHE_MAX_AGE; default: 300]")
 @click.option("--reload-interval", type=click.FloatRange(0), default=None,

@@ -1,4 +1,4 @@
-"""Running the app under an HTTP server: granian (the default, measured fastest in bench/http.py),
+"""Running the app under an HTTP server: granian (the default, measured fastest in bench/load.py),
 gunicorn, or werkzeug's development server.
 
 Workers are separate processes; each calls the app factory, which reads its configuration from

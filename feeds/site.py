@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterator, Mapping
 
+from werkzeug.http import http_date
+
 from . import urls
 from .catalog import Catalog
 from .channels import ALL, COUNTRY, THEME, Channel, channels
@@ -41,11 +43,13 @@ class Resource:
     etag: str = field(init=False)
     gzip: bytes = field(init=False, repr=False)  # compressed once, here, never per request
     gzip_etag: str = field(init=False)
+    http_date: str = field(init=False)  # Last-Modified as HTTP writes it
 
     def __post_init__(self):
         object.__setattr__(self, "etag", etag(self.body))
         object.__setattr__(self, "gzip", compress(self.body))
         object.__setattr__(self, "gzip_etag", etag(self.gzip))
+        object.__setattr__(self, "http_date", http_date(self.last_modified))
 
 
 @dataclass(frozen=True)

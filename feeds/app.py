@@ -5,21 +5,34 @@ kept in a bounded cache.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
-import logging
 
 from flask import Flask, Response, abort, redirect, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import is_resource_modified, parse_accept_header
+from werkzeug.http import is_resource_modified, parse_accept_header, parse_date, parse_etags
 
 from . import urls
 from .catalog import load_catalog
 from .config import Config
 from .filters import BadFilter, parse
-from .live import Live, Watcher
+from .live import LastGood, Live, Watcher, fingerprint, log_to_stderr
+from .problems import DigestError
 from .site import Resource, Site, build_site
 
 SHARED = {urls.MEDIA_TYPES[kind] for kind in (*urls.FORMATS, "opml")}  # fetched by web-based readers
+CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "ETag, Last-Modified")]
+
+
+def not_modified(environ, etag: str, resource: Resource) -> bool:
+    """Whether the client's copy is current: If-None-Match, by werkzeug's comparison, wins; else
+    If-Modified-Since must equal Last-Modified exactly (as nginx's `if_modified_since exact`).
+    Last-Modified is the newest item shown, so an older item added or a body corrected changes
+    the bytes but not the date: "not newer than" would keep such a client on its stale copy."""
+    if environ.get("HTTP_IF_NONE_MATCH"):
+        return not is_resource_modified(environ, etag=etag)
+    since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+    return since is not None and since == resource.last_modified
 
 
 def load_site(config: Config) -> Site:
@@ -35,11 +48,27 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
     """
     config = config or Config.from_env()
     app = Flask(__name__)
-    live = Live(site or load_site(config))
+    watch = watch if watch is not None else site is None
+    last_good = LastGood(config.last_good) if config.last_good else None
+    built = fingerprint(config.seeds)  # before reading: a change during the build is seen later
+    if site is not None:
+        live = Live(site)
+    else:
+        try:
+            live = Live(load_site(config))
+        except DigestError as e:
+            # a worker (re)started while the seeds are broken serves the last good copy, if any
+            saved = last_good.folder() if last_good else None
+            if saved is None:
+                raise
+            live = Live(load_site(dataclasses.replace(config, seeds=saved)), e.problems)
+        else:
+            if last_good:
+                last_good.save(config.seeds, built)
     app.extensions["feeds.live"] = live
-    if config.reload_interval and (watch if watch is not None else site is None):
-        logging.getLogger("feeds").setLevel(logging.INFO)
-        watcher = Watcher(config.seeds, config.reload_interval, lambda: load_site(config), live)
+    if config.reload_interval and watch:
+        log_to_stderr()
+        watcher = Watcher(config.seeds, config.reload_interval, lambda: load_site(config), live, built, last_good)
         app.extensions["feeds.watcher"] = watcher
         watcher.start()
     absolute = urls.Absolute(config.base_url)
@@ -47,16 +76,18 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
     cache_control = f"public, max-age={config.cache_max_age}"
 
     def representation(resource: Resource, environ) -> tuple[str, list[tuple[str, str]], bytes]:
-        """Status, headers and body for this request: gzip or identity, 200 or 304."""
+        """Status, headers and body for this request: gzip or identity; 200, 304 or 412."""
         accepted = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"))
         gzipped = accepted["gzip"] > 0
         etag = resource.gzip_etag if gzipped else resource.etag  # a validator per representation
         headers = [("ETag", f'"{etag}"'), ("Last-Modified", resource.http_date),
                    ("Cache-Control", cache_control), ("Vary", "Accept-Encoding")]
         if resource.media_type in SHARED:
-            headers.append(("Access-Control-Allow-Origin", "*"))
-        # werkzeug's comparison of If-None-Match / If-Modified-Since (If-None-Match wins)
-        if not is_resource_modified(environ, etag=etag, last_modified=resource.last_modified):
+            headers += CORS
+        if_match = environ.get("HTTP_IF_MATCH")
+        if if_match and not parse_etags(if_match).contains(etag):
+            return "412 Precondition Failed", headers, b""
+        if not_modified(environ, etag, resource):
             return "304 Not Modified", headers, b""
         body = resource.gzip if gzipped else resource.body
         headers += [("Content-Type", resource.media_type), ("Content-Length", str(len(body)))]
@@ -69,6 +100,9 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
         return Response(body, status=status, headers=headers)
 
     flask_wsgi = app.wsgi_app
+    preflight = [*CORS, ("Access-Control-Allow-Methods", "GET, HEAD"),
+                 ("Access-Control-Allow-Headers", "If-None-Match, If-Modified-Since"),
+                 ("Access-Control-Max-Age", "86400"), ("Content-Length", "0")]
 
     def documents(environ, start_response):
         """The hot path: a plain GET or HEAD of a Site document is answered from prepared bytes and
@@ -81,6 +115,11 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
                 status, headers, body = representation(resource, environ)
                 start_response(status, headers)
                 return [] if method == "HEAD" else [body]
+        if method == "OPTIONS":  # a browser's CORS preflight before a conditional GET of a feed
+            resource = live.state.site.resources.get(environ.get("PATH_INFO") or "/")
+            if resource is not None and resource.media_type in SHARED:
+                start_response("204 No Content", preflight)
+                return []
         return flask_wsgi(environ, start_response)
 
     app.wsgi_app = documents
@@ -103,14 +142,18 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
         folder = wanted.removesuffix("index.html") if wanted.endswith("/index.html") else wanted + "/"
         if folder in site:
             return redirect(absolute(folder), code=301)
-        # country codes are lower case in URLs; /countries/PA/ is a reader typing the ISO code
-        if wanted.startswith(urls.COUNTRIES) and wanted.lower() in site:
-            return redirect(absolute(wanted.lower()), code=301)
+        # country codes are lower case in URLs; /countries/PA is a reader typing the ISO code
+        if wanted.startswith(urls.COUNTRIES) and wanted != wanted.lower():
+            lower = wanted.lower()
+            for candidate in (lower, lower + "/"):
+                if candidate in site:
+                    return redirect(absolute(candidate), code=301)
         abort(404)
 
     @app.errorhandler(BadFilter)
     def bad_filter(error: BadFilter) -> Response:
-        return Response(f"400 Bad Request: {error}\n", status=400, content_type="text/plain; charset=utf-8")
+        return Response(f"400 Bad Request: {error}\n", status=400, content_type="text/plain; charset=utf-8",
+                        headers=CORS)  # a web-based reader can show the reason
 
     @app.errorhandler(HTTPException)
     def plain_error(error: HTTPException) -> Response:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .digest import read_folder
-from .items import Item, make_items
+from .items import Item, make_items, search_text
 from .places import Country, gazetteer, plain
 from .problems import Problem
 from .themes import Taxonomy
@@ -16,6 +17,11 @@ class Catalog:
     items: tuple[Item, ...]  # newest first
     taxonomy: Taxonomy
     warnings: tuple[Problem, ...] = ()
+
+    @cached_property
+    def search_texts(self) -> dict[str, str]:
+        """Item id → its words for ?q= searches, computed on the first search, once per catalog."""
+        return {item.id: search_text(item) for item in self.items}
 
     def in_theme(self, slug: str) -> tuple[Item, ...]:
         return tuple(item for item in self.items if slug in item.themes)

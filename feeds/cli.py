@@ -1,10 +1,12 @@
 """The `feeds` command: check, items, build and serve the digest's feeds."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -163,8 +165,8 @@ def build(seeds, out, base_url):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @base_url_option
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes.")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Worker processes [default: 2; 1 with werkzeug]")
 @click.option("--server", "server_name", type=click.Choice(SERVERS), default=DEFAULT_SERVER, show_default=True,
               help="HTTP server: granian was fastest in bench/load.py; werkzeug is for development.")
 @click.option("--max-age", type=click.IntRange(0), default=None,
@@ -173,22 +175,22 @@ def build(seeds, out, base_url):
               help="Seconds between looks at the seeds folder, 0 for never [env FEEDS_RELOAD_INTERVAL; default: 2]")
 def serve(seeds, host, port, base_url, workers, server_name, max_age, reload_interval):
     """Serve the feeds over HTTP (python server.py does the same)."""
-    from .app import load_site
     from .serving import run
 
     # with no public URL configured, links point at this server (loopback when it listens on all)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
     config = configure(seeds=seeds, base_url=base_url or os.environ.get("FEEDS_BASE_URL")
                        or f"http://{shown}:{port}/", cache_max_age=max_age, reload_interval=reload_interval)
-    try:
-        site = load_site(config)  # fail here, with every problem, before any worker starts
-    except DigestError as e:
-        fail(e.problems)
+    catalog = read(config)  # fail here, with every problem, before any worker starts
     try:  # a busy port is reported before anything claims to serve
         with socket.create_server((host, port)):
             pass
     except OSError as e:
         fail([f"cannot listen on {host}:{port}: {os.strerror(e.errno) if e.errno else e}"])
-    click.echo(f"serving {plural(len(site.catalog.items), 'item')} on http://{shown}:{port}/ with "
+    if server_name == "werkzeug" and (workers or 1) > 1:
+        raise click.UsageError("the werkzeug development server runs one process; drop --workers")
+    workers = workers or (1 if server_name == "werkzeug" else 2)
+    click.echo(f"serving {plural(len(catalog.items), 'item')} on http://{shown}:{port}/ with "
                f"{server_name} ({plural(workers, 'worker')}); subscribe to {config.base_url}feed.atom", err=True)
-    run(config, host, port, workers, server_name)
+    with tempfile.TemporaryDirectory(prefix="feeds-last-good-") as last_good:
+        run(dataclasses.replace(config, last_good=last_good), host, port, workers, server_name)

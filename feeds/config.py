@@ -27,6 +27,7 @@ class Config:
     cache_max_age: int = 300  # seconds readers and proxies may reuse a document
     max_limit: int = 200  # the largest ?limit= a feed URL accepts
     reload_interval: float = 2.0  # seconds between looks at the seeds folder; 0 turns reloading off
+    last_good: str = ""  # folder where server workers share a copy of the last seeds that read
 
     def __post_init__(self):
         parts = urlsplit(self.base_url)
@@ -61,4 +62,4 @@ class Config:
 
 # settings a FEEDS_<NAME> variable may give, and how to read them
 ENVIRONMENT = {"seeds": str, "base_url": str, "tag_authority": str,
-               "cache_max_age": int, "max_limit": int, "reload_interval": float}
+               "cache_max_age": int, "max_limit": int, "reload_interval": float, "last_good": str}

@@ -190,13 +190,18 @@ def read_file(path: Path) -> Reading:
     return read_text(decode(data, str(path)), str(path))
 
 
+def digest_paths(folder: Path) -> list[Path]:
+    """The files a seeds folder publishes: every *.txt whatever its case, in name order; dotfiles are
+    editors' lock and swap files, not digests."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and not p.name.startswith("."))
+
+
 def read_folder(folder: Path) -> Reading:
     """Every ``*.txt`` in the folder, in name order; problems of all files are gathered."""
     if not folder.is_dir():
         what = "does not exist" if not folder.exists() else "is a file, not a folder"
         raise DigestError([Problem(str(folder), 0, f"the seeds folder {what}")])
-    # every *.txt whatever its case; dotfiles are editors' lock and swap files, not digests
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and not p.name.startswith("."))
+    paths = digest_paths(folder)
     if not paths:
         raise DigestError([Problem(str(folder), 0, "the seeds folder holds no .txt digest files")])
     entries: list[Entry] = []

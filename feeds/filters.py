@@ -6,12 +6,14 @@ channel: a valid feed whose self link is the filtered URL.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
+from typing import Mapping
 from urllib.parse import urlencode
 
 from .channels import Channel
-from .items import Item
-from .places import plain
+from .digest import XML_FORBIDDEN
+from .items import tokens
 
 MAX_QUERY = 200  # characters of ?q=
 MAX_WORDS = 10
@@ -43,36 +45,31 @@ def parse(args, max_limit: int) -> Filter:
     limit = None
     if "limit" in args:
         values = args.getlist("limit")
-        if len(values) != 1 or not values[0].isdigit() or not 1 <= int(values[0]) <= max_limit:
+        if len(values) != 1 or not NUMBER.fullmatch(values[0]) or not 1 <= int(values[0]) <= max_limit:
             raise BadFilter(f"limit must be one whole number from 1 to {max_limit}")
         limit = int(values[0])
     words: tuple[str, ...] = ()
     if "q" in args:
         values = args.getlist("q")
         text = " ".join(values)
-        if len(values) != 1 or len(text) > MAX_QUERY:
+        if len(values) != 1 or len(text) > MAX_QUERY or XML_FORBIDDEN.search(text):
             raise BadFilter(f"q must be one search of at most {MAX_QUERY} characters")
-        words = tuple(dict.fromkeys(normalize(text).split()))
+        words = tuple(sorted(set(tokens(text))))  # sorted: "a b" and "b a" are one filter, one URL
         if not words or len(words) > MAX_WORDS:
             raise BadFilter(f"q must hold 1 to {MAX_WORDS} words")
     return Filter(words, limit)
 
 
-def normalize(text: str) -> str:
-    return plain(text).casefold()
+NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: "²" and "５" are digits to str.isdigit()
 
 
-def matches(item: Item, words: tuple[str, ...]) -> bool:
-    """Every word appears in the title or body, ignoring case and accents."""
-    text = normalize(f"{item.title}\n{item.body}")
-    return all(word in text for word in words)
-
-
-def narrow(channel: Channel, wanted: Filter, feed_size: int) -> Channel:
-    """The channel as the filtered URL publishes it: ?q= searches its whole history, newest first;
-    ?limit= sets how many items the document holds (otherwise the usual feed size)."""
-    pool = [item for item in channel.all_items if matches(item, wanted.words)] if wanted.words \
-        else channel.all_items
+def narrow(channel: Channel, wanted: Filter, feed_size: int, texts: Mapping[str, str]) -> Channel:
+    """The channel as the filtered URL publishes it: ?q= searches its whole history, newest first,
+    for items holding a word that starts with each word of the query; ?limit= sets how many items
+    the document holds (otherwise the usual feed size). `texts`: item id → search_text."""
+    prefixes = [" " + word for word in wanted.words]
+    pool = [item for item in channel.all_items if all(p in texts[item.id] for p in prefixes)] \
+        if wanted.words else channel.all_items
     items = tuple(pool[:wanted.limit or feed_size])
     title = f"{channel.title} — search: {' '.join(wanted.words)}" if wanted.words else channel.title
     return dataclasses.replace(channel, id=f"{channel.id}?{wanted.query}", query=wanted.query, title=title,

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 
 from slugify import slugify
 
 from .digest import Entry, Source
-from .places import Mention, countries, split_dateline
+from .places import Mention, countries, plain, split_dateline
 from .problems import DigestError, Problem, quote
 from .themes import Match, Taxonomy
 
@@ -43,6 +44,16 @@ class Item:
     @property
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
+
+
+def tokens(text: str) -> list[str]:
+    """Words without case or accents, for search: "Panamá's" → ["panama", "s"]."""
+    return re.findall(r"\w+", plain(text).casefold())
+
+
+def search_text(item: Item) -> str:
+    """The item's words, each preceded by a space, so " panam" finds words starting with "panam"."""
+    return " " + " ".join(tokens(f"{item.title} {item.body}"))
 
 
 def title_slug(title: str) -> str:

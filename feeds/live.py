@@ -6,16 +6,32 @@ two Sites. A rebuild that fails keeps the last good Site and records the problem
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import os
+import shutil
+import sys
 import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from .digest import digest_paths
 from .problems import DigestError
 from .site import Site
 
 log = logging.getLogger("feeds")
+
+
+def log_to_stderr() -> None:
+    """One handler for the feeds logger in a server process: time, worker PID, level."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s [%(process)d] %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
 
 
 @dataclass(frozen=True)
@@ -23,7 +39,7 @@ class State:
     site: Site
     generation: int
     built_at: dt.datetime
-    last_error: tuple[str, ...] | None = None  # problems of the last failed rebuild, if it failed
+    last_error: tuple[str, ...] | None = None  # problems of the last failed build, if it failed
 
     def health(self) -> dict:
         return {
@@ -41,8 +57,10 @@ def now() -> dt.datetime:
 
 
 class Live:
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, problems=None):
         self.state = State(site, 1, now())  # one attribute, replaced whole: atomic for readers
+        if problems:
+            self.failed(problems)
 
     def swap(self, site: Site) -> None:
         self.state = State(site, self.state.generation + 1, now())
@@ -51,43 +69,86 @@ class Live:
     def failed(self, problems) -> None:
         self.state = replace(self.state, last_error=tuple(map(str, problems)))
         for problem in problems:
-            log.error("reload failed, still serving generation %d: %s", self.state.generation, problem)
+            log.error("seeds do not read, still serving generation %d: %s", self.state.generation, problem)
 
 
 def fingerprint(folder: Path) -> tuple:
-    """What a change to the seeds changes: names, sizes and modification times of the folder's files."""
+    """What a change to the published files changes: their names, sizes and modification times."""
     try:
-        return tuple(sorted((p.name, s.st_size, s.st_mtime_ns) for p in folder.iterdir() for s in [p.stat()]))
+        return tuple((p.name, s.st_size, s.st_mtime_ns) for p in digest_paths(folder) for s in [p.stat()])
     except OSError as e:
         return ("unreadable", str(e))
 
 
-class Watcher(threading.Thread):
-    """Looks at the seeds folder every `interval` seconds; rebuilds once a change has settled
-    (two looks alike), so a file caught half-written is not read."""
+class LastGood:
+    """A copy of the digest files of the last build that read, shared by a server's workers, so a
+    worker that (re)starts while the seeds are broken serves the last good Site rather than none.
 
-    def __init__(self, folder: Path, interval: float, build: Callable[[], Site], live: Live):
+    Each copy is a folder named by the hash of its files, written whole then renamed; the file
+    `current` names the newest, and is replaced atomically."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def save(self, folder: Path, expected: tuple) -> None:
+        paths = digest_paths(folder)
+        files = [(p.name, p.read_bytes()) for p in paths]
+        if fingerprint(folder) != expected:
+            return  # changed since it was read; the next build saves
+        key = hashlib.sha256(b"".join(name.encode() + b"\0" + data for name, data in files)).hexdigest()[:16]
+        target = self.root / key
+        if not target.is_dir():
+            scratch = self.root / f".{key}.{os.getpid()}"
+            scratch.mkdir(parents=True, exist_ok=True)
+            for name, data in files:
+                (scratch / name).write_bytes(data)
+            try:
+                scratch.rename(target)
+            except OSError:  # another worker saved the same files first
+                shutil.rmtree(scratch, ignore_errors=True)
+        pointer = self.root / f".current.{os.getpid()}"
+        pointer.write_text(key)
+        pointer.replace(self.root / "current")
+
+    def folder(self) -> Path | None:
+        try:
+            folder = self.root / (self.root / "current").read_text().strip()
+        except OSError:
+            return None
+        return folder if folder.is_dir() else None
+
+
+class Watcher(threading.Thread):
+    """Looks at the seeds folder every `interval` seconds, on the clock so all workers look at the
+    same moments; rebuilds once a change has settled (two looks alike), so a file caught
+    half-written is not read."""
+
+    def __init__(self, folder: Path, interval: float, build: Callable[[], Site], live: Live,
+                 built: tuple, last_good: LastGood | None = None):
         super().__init__(name="feeds-seeds-watcher", daemon=True)
         self.folder, self.interval, self.build, self.live = folder, interval, build, live
+        self.built, self.last_good = built, last_good  # `built`: the fingerprint the live Site was read at
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        built = seen = fingerprint(self.folder)
-        while not self.stopping.wait(self.interval):
+        seen = self.built
+        while not self.stopping.wait(self.interval - time.time() % self.interval):
             current = fingerprint(self.folder)
-            if current == built or current != seen:
+            if current == self.built or current != seen:
                 seen = current
                 continue
-            built = current
+            self.built = current
             try:
                 site = self.build()
             except DigestError as e:
                 self.live.failed(e.problems)
             except Exception as e:  # a bug must not kill the watcher; the last good Site stays
-                log.exception("reload failed")
+                log.exception("rebuild failed")
                 self.live.failed([f"{type(e).__name__}: {e}"])
             else:
                 self.live.swap(site)
+                if self.last_good:
+                    self.last_good.save(self.folder, current)
 
     def stop(self) -> None:
         self.stopping.set()

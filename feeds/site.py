@@ -9,7 +9,8 @@ import datetime as dt
 import gzip
 import hashlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 from typing import Callable, Iterator, Mapping
 
 from werkzeug.http import http_date
@@ -22,7 +23,7 @@ from .filters import Filter, narrow
 from .pages import Pages
 from .syndication import Feeds
 
-FILTERED_CACHE = 512  # filtered feed documents kept per Site generation
+FILTERED_CACHE_BYTES = 16 * 2**20  # filtered feed documents kept per Site generation (and worker)
 
 
 def compress(body: bytes) -> bytes:
@@ -96,11 +97,42 @@ def build_site(catalog: Catalog, config: Config) -> Site:
 
     by_path = {channel.path(fmt): (channel, fmt) for channel in chans for fmt in urls.FORMATS}
 
-    @lru_cache(maxsize=FILTERED_CACHE)
+    cache = BoundedCache(FILTERED_CACHE_BYTES)
+
     def render_filtered(path: str, wanted: Filter) -> Resource:
-        channel, fmt = by_path[path]
-        view = narrow(channel, wanted, config.feed_size)
-        return Resource(feeds.render(view, fmt), urls.MEDIA_TYPES[fmt], view.updated)
+        key = (path, wanted)
+        resource = cache.get(key)
+        if resource is None:
+            channel, fmt = by_path[path]
+            view = narrow(channel, wanted, config.feed_size, catalog.search_texts)
+            resource = cache.put(key, Resource(feeds.render(view, fmt), urls.MEDIA_TYPES[fmt], view.updated))
+        return resource
 
     return Site(out, catalog, config, by_path, render_filtered)
+
+
+class BoundedCache:
+    """Least recently used first out, bounded by bytes held (a filtered feed can be 50 KB or 2 MB)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.size = max_bytes, 0
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        return None
+
+    def put(self, key, resource: Resource) -> Resource:
+        with self.lock:
+            if key not in self.entries:
+                self.entries[key] = resource
+                self.size += len(resource.body) + len(resource.gzip)
+            while self.size > self.max_bytes and len(self.entries) > 1:
+                _, old = self.entries.popitem(last=False)
+                self.size -= len(old.body) + len(old.gzip)
+        return resource
 

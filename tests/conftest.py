@@ -1,4 +1,5 @@
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -72,17 +73,32 @@ def wait_for(url, process, timeout=15):
     raise TimeoutError(url)
 
 
+def start_server(args, **kwargs) -> subprocess.Popen:
+    """A server in its own process group, so stop() ends its workers too."""
+    return subprocess.Popen(args, cwd=ROOT, start_new_session=True, **kwargs)
+
+
+def stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+    except ProcessLookupError:
+        pass
+
+
 @pytest.fixture(scope="session")
 def server():
     """`python server.py` on a free loopback port, as a user starts it; yields its base URL."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "server.py", "--port", str(port)], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")})
+    process = start_server([sys.executable, "server.py", "--port", str(port)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           env={k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")})
     base = f"http://127.0.0.1:{port}/"
     try:
         wait_for(base, process)
         yield base
     finally:
-        process.terminate()
-        process.wait(10)
+        stop(process)

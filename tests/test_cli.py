@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, free_port, run_feeds
+import urllib.request
+
+from .conftest import ROOT, free_port, run_feeds, start_server, stop, wait_for
 
 BAD = "IOM digest, autumn\n\n26 October, 2021\n\nTitle\n\nBody\n\n31 February, 2021\n\nT\n\nB\n\n1 March, 2021\n\n"
 
@@ -127,17 +129,14 @@ def test_console_script_and_module_are_the_same_command():
 def test_serve_without_base_url_links_to_where_it_listens(seeds):
     seeds("digest.txt", "1 June, 2021\n\nGood news\n\nBody.\n")
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds.folder),
-                                "--port", str(port)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    process = start_server([sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds.folder),
+                            "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        from .conftest import wait_for
-        import urllib.request
         wait_for(f"http://127.0.0.1:{port}/", process)
         body = urllib.request.urlopen(f"http://127.0.0.1:{port}/feed.atom").read()
         assert f'href="http://127.0.0.1:{port}/feed.atom" rel="self"'.encode() in body
     finally:
-        process.terminate()
-        process.wait(10)
+        stop(process)
 
 
 def test_themes_command_explains_every_item():

@@ -16,7 +16,7 @@ import urllib.parse
 import feedparser
 import pytest
 
-from .conftest import ROOT, SEEDS, free_port, wait_for
+from .conftest import SEEDS, free_port, start_server, stop, wait_for
 from .test_server import fetch
 
 NEW_ENTRY = "3 November, 2021\n\nNew seasonal workers programme announced in Belize\n\nBelmopan - Employers met.\n"
@@ -28,17 +28,15 @@ def live(tmp_path_factory):
     seeds = tmp_path_factory.mktemp("live") / "seeds"
     shutil.copytree(SEEDS, seeds)
     port = free_port()
-    process = subprocess.Popen(
+    process = start_server(
         [sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds), "--port", str(port), "--workers", "2",
-         "--reload-interval", "0.2", "--max-age", "120"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+         "--reload-interval", "0.2", "--max-age", "120"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}/"
     try:
         wait_for(base, process)
         yield base, seeds
     finally:
-        process.terminate()
-        process.wait(15)
+        stop(process)
 
 
 def settle(base, check, timeout=15):
@@ -204,5 +202,113 @@ def test_under_load_with_seeds_changing_every_response_is_whole(live):
         thread.join()
     for path in seeds.glob("load-*.txt"):
         path.unlink()
+    assert settle(base, lambda d: len(d.entries) == 10)
     assert problems == [] and len(results) > 500
     assert len(etags_seen) > 3  # the Site really was replaced during the run
+
+
+def test_if_match_that_fails_gets_412(live):
+    base, _ = live
+    _, headers, _ = fetch(base + "feed.atom")
+    assert fetch(base + "feed.atom", headers={"If-Match": '"nope"'})[0] == 412
+    assert fetch(base + "feed.atom", headers={"If-Match": headers["ETag"]})[0] == 200
+
+
+@pytest.mark.parametrize("shift, status", [
+    (0, 304),  # exactly Last-Modified
+    (86400, 200),  # newer than Last-Modified: that copy is not this document (an item was removed)
+    (-86400, 200),
+    (None, 200),  # not a date
+])
+def test_if_modified_since_must_match_last_modified_exactly(live, shift, status):
+    from email.utils import format_datetime, parsedate_to_datetime
+    import datetime as dt
+    base, _ = live
+    last_modified = fetch(base + "feed.atom")[1]["Last-Modified"]
+    since = "not a date" if shift is None else format_datetime(
+        parsedate_to_datetime(last_modified) + dt.timedelta(seconds=shift), usegmt=True)
+    assert fetch(base + "feed.atom", headers={"If-Modified-Since": since})[0] == status
+
+
+def test_cors_preflight_for_a_conditional_get(live):
+    base, _ = live
+    status, headers, body = fetch(base + "feed.atom", method="OPTIONS",
+                                  headers={"Origin": "https://reader.example", "Access-Control-Request-Method": "GET",
+                                           "Access-Control-Request-Headers": "if-none-match"})
+    assert (status, body) == (204, b"")
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert "If-None-Match" in headers["Access-Control-Allow-Headers"]
+    assert "ETag" in fetch(base + "feed.atom")[1]["Access-Control-Expose-Headers"]
+
+
+@pytest.mark.parametrize("query", ["q=%00", "q=%EF%BF%BF", "limit=%C2%B2", "limit=%EF%BC%95", "q=!!!"])
+def test_odd_filter_values_are_400_never_500(live, query):
+    base, _ = live
+    assert fetch(base + "feed.atom?" + query)[0] == 400
+
+
+def test_search_words_match_word_starts_in_any_order(live):
+    base, _ = live
+    one = feedparser.parse(fetch(base + "feed.atom?q=costa+panam")[2])
+    other = feedparser.parse(fetch(base + "feed.atom?q=Panam%C3%A1,+COSTA")[2])
+    assert [e.title for e in one.entries] == [e.title for e in other.entries] == [
+        "Costa Rica, Panama, and the Dominican Republic Strengthened their Tools to Combat Migrant Smuggling"]
+    assert next(l.href for l in other.feed.links if l.rel == "self") == base + "feed.atom?q=costa+panama"
+    assert feedparser.parse(fetch(base + "feed.atom?q=anama")[2]).entries == []  # not inside a word
+
+
+def test_upper_case_country_without_slash_redirects(live):
+    base, _ = live
+    import urllib.error
+    import urllib.request
+
+    from .test_server import NoRedirect
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.build_opener(NoRedirect).open(base + "countries/PA", timeout=10)
+    assert e.value.headers["Location"] == base + "countries/pa/"
+
+
+def test_files_the_digest_ignores_do_not_trigger_a_rebuild(live):
+    base, seeds = live
+    generation = json.loads(fetch(base + "healthz")[2])["generation"]
+    (seeds / ".digest.txt.swp").write_text("editor state")
+    (seeds / "README.md").write_text("notes")
+    time.sleep(1.5)
+    assert json.loads(fetch(base + "healthz")[2])["generation"] == generation
+    (seeds / ".digest.txt.swp").unlink()
+    (seeds / "README.md").unlink()
+
+
+def test_a_worker_restarted_while_the_seeds_are_broken_serves_the_last_good_site(tmp_path):
+    import os
+    import signal
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    port = free_port()
+    process = start_server([sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds), "--port", str(port),
+                            "--workers", "1", "--reload-interval", "0.2"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for(base, process)
+        good = fetch(base + "feed.atom")[2]
+        (seeds / "zz-bad.txt").write_text("31 February, 2021\n\nT\n\nB\n")
+        time.sleep(1.5)
+        workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        assert workers
+        for pid in workers:
+            os.kill(int(pid), signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if fetch(base + "healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.3)
+        health = json.loads(fetch(base + "healthz")[2])
+        assert health["generation"] == 1 and health["last_error"] and "zz-bad.txt:1" in health["last_error"][0]
+        assert fetch(base + "feed.atom")[2] == good
+    finally:
+        stop(process)

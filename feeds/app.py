@@ -73,15 +73,14 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
         watcher.start()
     absolute = urls.Absolute(config.base_url)
 
-    cache_control = f"public, max-age={config.cache_max_age}"
-
     def representation(resource: Resource, environ) -> tuple[str, list[tuple[str, str]], bytes]:
         """Status, headers and body for this request: gzip or identity; 200, 304 or 412."""
         accepted = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"))
         gzipped = accepted["gzip"] > 0
         etag = resource.gzip_etag if gzipped else resource.etag  # a validator per representation
         headers = [("ETag", f'"{etag}"'), ("Last-Modified", resource.http_date),
-                   ("Cache-Control", cache_control), ("Vary", "Accept-Encoding")]
+                   ("Cache-Control", resource.cache_control(config.cache_max_age)),
+                   ("Vary", "Accept-Encoding")]
         if resource.media_type in SHARED:
             headers += CORS
         if_match = environ.get("HTTP_IF_MATCH")

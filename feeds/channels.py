@@ -1,6 +1,7 @@
 """What each feed says, apart from how it is serialized: one Channel per feed of the URL map."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -25,9 +26,45 @@ class Channel:
     items: tuple[Item, ...]  # newest first, at most feed_size: what the feed holds
     updated: dt.datetime  # newest item's time; never the build time
     query: str = ""  # a filtered view of the channel (?q=…&limit=…), served only by the server
+    # RFC 5005 archives: the subscription document is "feed"; archive page k is "archive/k"
+    stem: str = "feed"
+    prev_archive: str | None = None  # stem of the next older archive page
+    next_archive: str | None = None  # stem of the next newer archive page
+    complete: bool = False  # an archive page holding its full ARCHIVE_PAGE items: it never changes again
 
     def path(self, fmt: str) -> str:
-        return urls.feed(self.page, fmt) + (f"?{self.query}" if self.query else "")
+        return f"{self.page}{self.stem}.{fmt}" + (f"?{self.query}" if self.query else "")
+
+    def sibling(self, stem: str, fmt: str) -> str:
+        """Path of another document of this channel: an archive page, or "feed", the current one."""
+        return f"{self.page}{stem}.{fmt}"
+
+    @property
+    def is_archive(self) -> bool:
+        return self.stem != "feed"
+
+    def archives(self, size: int) -> list[Channel]:
+        """Archive pages of the items older than the feed holds, numbered from the oldest, `size`
+        items each, so a full page never changes again; newest page first.
+
+        Items are numbered oldest first and cut into pages: page 1 holds the 1st to 50th oldest.
+        Every full page links to the page after it, so when the pages are all full an empty page
+        follows: the link a full page carries never has to be added later.
+        """
+        older = list(reversed(self.all_items[len(self.items):]))  # oldest first
+        if not older:
+            return []
+        count = len(older) // size + 1  # the last page is the one still filling (maybe empty)
+        pages = []
+        for number in range(1, count + 1):
+            chunk = tuple(reversed(older[(number - 1) * size:number * size]))  # newest first, as feeds are
+            pages.append(dataclasses.replace(
+                self, id=f"{self.id}/archive/{number}", title=f"{self.title} (archive, page {number})",
+                items=chunk, all_items=chunk, updated=chunk[0].published if chunk else self.updated,
+                stem=f"archive/{number}", prev_archive=f"archive/{number - 1}" if number > 1 else None,
+                next_archive=f"archive/{number + 1}" if number < count else None,
+                complete=len(chunk) == size))
+        return pages[::-1]
 
 
 def channels(catalog: Catalog, config: Config) -> list[Channel]:
@@ -37,8 +74,10 @@ def channels(catalog: Catalog, config: Config) -> list[Channel]:
     tag = f"tag:{config.tag_authority},{config.tag_year}:"
 
     def channel(kind, key, name, title, description, page, items, tag_path):
-        return Channel(tag + tag_path, kind, key, name, title, description, page, items,
-                       items[:config.feed_size], items[0].published if items else epoch)
+        current = Channel(tag + tag_path, kind, key, name, title, description, page, items,
+                          items[:config.feed_size], items[0].published if items else epoch)
+        pages = current.archives(config.feed_size)
+        return dataclasses.replace(current, prev_archive=pages[0].stem) if pages else current
 
     result = [channel(ALL, "", config.title, config.title, config.description, "/", catalog.items, "feed")]
     for theme in catalog.taxonomy.themes:

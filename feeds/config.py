@@ -28,6 +28,7 @@ class Config:
     max_limit: int = 200  # the largest ?limit= a feed URL accepts
     reload_interval: float = 2.0  # seconds between looks at the seeds folder; 0 turns reloading off
     last_good: str = ""  # folder where server workers share a copy of the last seeds that read
+    websub_hub: str = ""  # a WebSub hub every feed advertises, and `feeds build` pings
 
     def __post_init__(self):
         parts = urlsplit(self.base_url)
@@ -37,6 +38,8 @@ class Config:
         # one canonical form: exactly one trailing slash, so urljoin behaves
         object.__setattr__(self, "base_url", self.base_url.rstrip("/") + "/")
         object.__setattr__(self, "seeds", Path(self.seeds))
+        if self.websub_hub and urlsplit(self.websub_hub).scheme not in ("http", "https"):
+            raise ValueError(f"WebSub hub {self.websub_hub!r} is not an http:// or https:// address")
         for name, low in (("cache_max_age", 0), ("max_limit", 1), ("reload_interval", 0)):
             if getattr(self, name) < low:
                 raise ValueError(f"{name.replace('_', ' ')} must be at least {low}")
@@ -62,4 +65,5 @@ class Config:
 
 # settings a FEEDS_<NAME> variable may give, and how to read them
 ENVIRONMENT = {"seeds": str, "base_url": str, "tag_authority": str,
-               "cache_max_age": int, "max_limit": int, "reload_interval": float, "last_good": str}
+               "cache_max_age": int, "max_limit": int, "reload_interval": float, "last_good": str,
+               "websub_hub": str}

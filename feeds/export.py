@@ -7,12 +7,15 @@ leaves the previous export untouched.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .hosting import headers_file
 from .site import Site
 
 RENAME_EXCHANGE = 2  # renameat2(2) flag: swap two paths atomically (Linux ≥ 3.15)
@@ -62,6 +65,28 @@ def export(site: Site, out: Path) -> Changes:
     out = Path(out).resolve() if Path(out).is_symlink() else Path(out)
     _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    with _publishing(out):
+        return _publish(site, out)
+
+
+@contextmanager
+def _publishing(out: Path):
+    """One build at a time per export; what a killed build left behind is cleared first."""
+    lock = out.parent / f".{out.name}.lock"
+    with open(lock, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ExportError(f"{out}: another build is publishing there right now") from None
+        for stale in out.parent.glob(f".{out.name}.*-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+
+
+def _publish(site: Site, out: Path) -> Changes:
     new = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         _write(site, new)
@@ -84,20 +109,34 @@ def export(site: Site, out: Path) -> Changes:
 
 def _write(site: Site, root: Path) -> None:
     # explicit modes: mkdtemp makes folders private and a strict umask would hide files from nginx
-    for path, resource in site.items():
-        target = root / file_for(path)
+    stamp = site["/"].last_modified.timestamp() if "/" in site else 0
+    for name, data, mtime in [*_documents(site), (HEADERS, headers_file(site).encode(), stamp)]:
+        target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(resource.body)
+        target.write_bytes(data)
         os.chmod(target, 0o644)
-        stamp = resource.last_modified.timestamp()
-        os.utime(target, (stamp, stamp))  # mtime = newest item: rsync and CDNs see real changes only
+        os.utime(target, (mtime, mtime))  # mtime = newest item: rsync and CDNs see real changes only
     for folder in [root, *root.rglob("*/")]:
         os.chmod(folder, 0o755)
 
 
+HEADERS = "_headers"  # host configuration beside the documents (not a document of the Site)
+
+
+def _documents(site: Site):
+    """(file name, bytes, mtime) of every document and its precompressed twin, for gzip_static and
+    CDNs that take precompressed uploads."""
+    for path, resource in site.items():
+        name, stamp = file_for(path), resource.last_modified.timestamp()
+        yield name, resource.body, stamp
+        yield name + ".gz", resource.gzip, stamp
+
+
 def diff(site: Site, out: Path) -> Changes:
-    """What publishing `site` over the export in `out` adds, changes and removes."""
+    """What publishing `site` over the export in `out` adds, changes and removes, in documents
+    (a document's .gz twin and the host configuration follow their documents)."""
     old = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} if out.is_dir() else set()
+    old = {name for name in old if not name.endswith(".gz") and name != HEADERS}
     changes = Changes()
     new = set()
     for name, resource in sorted((file_for(path), resource) for path, resource in site.items()):

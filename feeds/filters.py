@@ -73,5 +73,6 @@ def narrow(channel: Channel, wanted: Filter, feed_size: int, texts: Mapping[str,
     items = tuple(pool[:wanted.limit or feed_size])
     title = f"{channel.title} — search: {' '.join(wanted.words)}" if wanted.words else channel.title
     return dataclasses.replace(channel, id=f"{channel.id}?{wanted.query}", query=wanted.query, title=title,
+                               prev_archive=None,  # the archives hold the unfiltered history
                                all_items=tuple(pool), items=items,
                                updated=items[0].published if items else channel.updated)

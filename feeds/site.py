@@ -26,6 +26,9 @@ from .syndication import Feeds
 FILTERED_CACHE_BYTES = 16 * 2**20  # filtered feed documents kept per Site generation (and worker)
 
 
+IMMUTABLE = "public, max-age=31536000, immutable"  # full archive pages never change
+
+
 def compress(body: bytes) -> bytes:
     """Deterministic gzip: no file name, no timestamp, so equal bytes give equal files and ETags."""
     return gzip.compress(body, compresslevel=9, mtime=0)
@@ -41,10 +44,14 @@ class Resource:
     body: bytes
     media_type: str
     last_modified: dt.datetime  # newest item the document shows, never the build time
+    immutable: bool = False  # a full archive page: its bytes never change, caches may keep it a year
     etag: str = field(init=False)
     gzip: bytes = field(init=False, repr=False)  # compressed once, here, never per request
     gzip_etag: str = field(init=False)
     http_date: str = field(init=False)  # Last-Modified as HTTP writes it
+
+    def cache_control(self, max_age: int) -> str:
+        return IMMUTABLE if self.immutable else f"public, max-age={max_age}"
 
     def __post_init__(self):
         object.__setattr__(self, "etag", etag(self.body))
@@ -88,8 +95,10 @@ def build_site(catalog: Catalog, config: Config) -> Site:
     out[urls.COUNTRIES] = Resource(pages.topics(COUNTRY), urls.MEDIA_TYPES["html"], updated)
     out[urls.ITEMS] = Resource(pages.items(), urls.MEDIA_TYPES["html"], updated)
     for channel in chans:
-        for fmt in urls.FORMATS:
-            out[channel.path(fmt)] = Resource(feeds.render(channel, fmt), urls.MEDIA_TYPES[fmt], channel.updated)
+        for document in (channel, *channel.archives(config.feed_size)):
+            for fmt in urls.FORMATS:
+                out[document.path(fmt)] = Resource(feeds.render(document, fmt), urls.MEDIA_TYPES[fmt],
+                                                   document.updated, immutable=document.complete)
         if channel.kind != ALL:
             out[channel.page] = Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.updated)
     for item in catalog.items:

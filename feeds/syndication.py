@@ -12,6 +12,7 @@ from markupsafe import Markup
 from . import urls
 from .channels import Channel
 from .config import Config
+from .history import HistoryExtension
 from .items import Item
 from .places import country_name
 from .themes import Taxonomy
@@ -58,6 +59,15 @@ class Feeds:
         fg.generator(GENERATOR)
         # self before alternate: feedgen takes the RSS <link> from the last link added
         fg.link(href=self.absolute(channel.path(fmt)), rel="self", type=urls.media_type(fmt))
+        related = self.related(channel, fmt)
+        if related or channel.is_archive:
+            fg.register_extension("history", HistoryExtension, atom=True, rss=True)
+            fg.history.archive = channel.is_archive
+            if fmt == "rss":
+                fg.history.rss_links = related
+        if fmt == "atom":
+            for link in related:
+                fg.link(**link)
         fg.link(href=self.absolute(channel.page), rel="alternate", type="text/html")
         fg.updated(channel.updated)  # also RSS lastBuildDate; feedgen would use the clock
         for item in channel.items:
@@ -76,6 +86,19 @@ class Feeds:
                 fe.content(body_html(item))  # fe.id() already gave the guid, isPermaLink="false"
         return fg
 
+    def related(self, channel: Channel, fmt: str) -> list[dict]:
+        """RFC 5005 archive links and the WebSub hub, as link attributes."""
+        links = []
+        if channel.is_archive:
+            links.append({"rel": "current", "href": self.absolute(channel.sibling("feed", fmt))})
+        for rel, stem in (("prev-archive", channel.prev_archive), ("next-archive", channel.next_archive)):
+            if stem:
+                links.append({"rel": rel, "href": self.absolute(channel.sibling(stem, fmt)),
+                              "type": urls.media_type(fmt)})
+        if self.config.websub_hub and not channel.is_archive:
+            links.append({"rel": "hub", "href": self.config.websub_hub})
+        return links
+
     def atom(self, channel: Channel) -> bytes:
         return self._generator(channel, "atom").atom_str(pretty=True)
 
@@ -91,8 +114,12 @@ class Feeds:
             "description": channel.description,
             "language": self.config.language,
             "authors": [{"name": self.config.author}],
-            "items": [self.json_item(item) for item in channel.items],
         }
+        if channel.prev_archive:  # JSON Feed pages: next_url leads to older items
+            doc["next_url"] = self.absolute(channel.sibling(channel.prev_archive, "json"))
+        if self.config.websub_hub and not channel.is_archive:
+            doc["hubs"] = [{"type": "WebSub", "url": self.config.websub_hub}]
+        doc["items"] = [self.json_item(item) for item in channel.items]
         return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
     def json_item(self, item: Item) -> dict:

@@ -1,4 +1,6 @@
 """The static export: the Site's documents as files, swapped in whole or not at all."""
+import dataclasses
+import gzip
 import os
 
 import pytest
@@ -10,13 +12,23 @@ def tree(root):
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def test_every_document_is_a_file_with_the_same_bytes(site, tmp_path):
+def test_every_document_is_a_file_with_the_same_bytes_and_a_gzip_twin(site, tmp_path):
     out = tmp_path / "public"
     changes = export(site, out)
     files = tree(out)
-    assert files == {file_for(path): resource.body for path, resource in site.items()}
+    documents = {file_for(path): resource.body for path, resource in site.items()}
+    assert {name: data for name, data in files.items() if not name.endswith(".gz") and name != "_headers"} == documents
+    for name, body in documents.items():
+        assert gzip.decompress(files[name + ".gz"]) == body
     assert {"index.html", "feed.atom", "feeds.opml", "themes/smuggling/index.html"} <= set(files)
-    assert sorted(changes.added) == sorted(files) and not changes.changed and not changes.removed
+    assert sorted(changes.added) == sorted(documents) and not changes.changed and not changes.removed
+
+
+def test_gzip_files_are_deterministic_with_no_name_or_time(site, tmp_path):
+    export(site, tmp_path / "public")
+    data = (tmp_path / "public" / "feed.atom.gz").read_bytes()
+    assert data[3] == 0  # FLG: no file name, no comment, no extra field
+    assert data[4:8] == b"\0\0\0\0"  # MTIME: none
 
 
 def test_directory_urls_are_index_files():
@@ -55,12 +67,12 @@ def test_a_failed_write_leaves_the_previous_export_whole(site, tmp_path, monkeyp
     before = tree(out)
 
     class Broken(dict):
-        def items(self):
-            yield from list(site.items())[:3]
+        def __iter__(self):
+            yield from list(super().__iter__())[:3]
             raise OSError("disk full")
 
     with pytest.raises(OSError):
-        export(Broken(), out)
+        export(dataclasses.replace(site, resources=Broken(site.resources)), out)
     assert tree(out) == before
     assert os.listdir(tmp_path) == ["public"]
 

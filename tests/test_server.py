@@ -39,12 +39,15 @@ def test_export_files_are_byte_identical_to_server_responses(server, tmp_path, s
     result = run_feeds("build", "--out", out, "--base-url", server)
     assert result.returncode == 0, result.stderr
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert len(files) == len(site)  # one file per document of the Site
-    for name in files:
+    documents = [name for name in files if not name.endswith(".gz") and name != "_headers"]
+    assert len(documents) == len(site) and len(files) == 2 * len(site) + 1  # + gzip twins + _headers
+    for name in documents:
         path = "/" + (name[:-len("index.html")] if name.endswith("index.html") else name)
         assert file_for(path) == name
         status, _, body = fetch(server + path.lstrip("/"))
         assert status == 200 and body == (out / name).read_bytes(), path
+        status, headers, body = fetch(server + path.lstrip("/"), headers={"Accept-Encoding": "gzip"})
+        assert headers["Content-Encoding"] == "gzip" and body == (out / (name + ".gz")).read_bytes(), path
 
 
 def test_a_reader_subscribes_to_the_feed_over_http(server):

@@ -1,0 +1,26 @@
+"""Host configuration written beside the export: `_headers` for Netlify and Cloudflare Pages.
+
+Those hosts merge the headers of every rule that matches a path, so no two rules here match the
+same document: feeds and archive pages are listed one by one (content type, cache lifetime, CORS),
+and HTML pages are matched by folder patterns. nginx is configured once, by deploy/nginx.conf.
+"""
+from __future__ import annotations
+
+from .site import Site
+
+HTML_RULES = ["/", "/themes/", "/countries/", "/items/", "/themes/:slug/", "/countries/:code/", "/items/:slug/"]
+
+
+def headers_file(site: Site) -> str:
+    max_age = site.config.cache_max_age
+    lines = ["# Content types and cache lifetimes for Netlify and Cloudflare Pages, written by `feeds build`.",
+             "# Full archive pages never change: they may be cached for a year.", ""]
+    for rule in HTML_RULES:
+        lines += [rule, f"  Cache-Control: public, max-age={max_age}", ""]
+    for path, resource in sorted(site.items()):
+        if resource.media_type.startswith("text/html"):
+            continue
+        lines += [path, f"  Content-Type: {resource.media_type}",
+                  f"  Cache-Control: {resource.cache_control(max_age)}",
+                  "  Access-Control-Allow-Origin: *", ""]
+    return "\n".join(lines)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import urls
+from . import urls, websub
 from .catalog import Catalog, load_catalog
 from .config import Config
 from .export import ExportError, export
@@ -142,14 +142,19 @@ def themes(seeds, labelled, as_json):
 @click.option("--out", type=click.Path(path_type=Path), default=Path("public"), show_default=True,
               help="Folder to publish the static site into (replaced atomically).")
 @base_url_option
-def build(seeds, out, base_url):
+@click.option("--hub", default=None, help="WebSub hub to advertise and ping for changed feeds [env FEEDS_WEBSUB_HUB]")
+def build(seeds, out, base_url, hub):
     """Write the static site: every feed and page, as the server would answer them."""
-    config = configure(seeds=seeds, base_url=base_url)
+    config = configure(seeds=seeds, base_url=base_url, websub_hub=hub)
     site = build_site(read(config), config)
     try:
         changes = export(site, out)
     except (ExportError, OSError) as e:
         fail([f"cannot write the export: {e}"])
+    for name in changes.changed:
+        if "/" + name in site and site["/" + name].immutable:
+            click.echo(f"warning: archive page {name} changed (an older item was added or edited); "
+                       "a CDN that cached it as immutable needs it purged", err=True)
     click.echo(f"{out}: {len(site)} documents for {config.base_url} "
                f"({len(changes.added)} added, {len(changes.changed)} changed, "
                f"{len(changes.removed)} removed, {changes.unchanged} unchanged)")
@@ -158,6 +163,14 @@ def build(seeds, out, base_url):
             click.echo(f"  {mark} {name}")
         if len(names) > LISTED_CHANGES:
             click.echo(f"  {mark} … and {len(names) - LISTED_CHANGES} more")
+    if config.websub_hub:  # after the swap: the hub fetches the new documents at once
+        changed = [urls.Absolute(config.base_url)("/" + name) for name in changes.added + changes.changed
+                   if ("/" + name) in site.feeds and not site.feeds["/" + name][0].is_archive]
+        failures = websub.ping(config.websub_hub, changed)
+        for failure in failures:
+            click.echo(f"warning: {failure}", err=True)
+        click.echo(f"WebSub: pinged {config.websub_hub} for {len(changed) - len(failures)} of "
+                   f"{plural(len(changed), 'changed feed')}")
 
 
 @main.command()

@@ -22,11 +22,18 @@ def validate(folder):
     return result.returncode, result.stdout
 
 
-@pytest.mark.parametrize("digest", ["shipped", "hostile"])
+@pytest.mark.parametrize("digest", ["shipped", "hostile", "archived"])
 def test_export_passes_the_oracle(seeds, tmp_path, digest):
+    """The shipped digest; hostile text; 180 items, so every feed has archive pages and WebSub links."""
     args = [] if digest == "shipped" else ["--seeds", seeds.folder]
     if digest == "hostile":
         seeds("digest.txt", HOSTILE)
+    if digest == "archived":
+        import sys
+        sys.path.insert(0, str(ROOT / "bench"))
+        import corpus
+        corpus.write(180, seeds.folder)
+        args += ["--hub", "http://127.0.0.1:9/hub"]  # advertised; the failed ping is only a warning
     out = tmp_path / "public"
     assert run_feeds("build", "--out", out, "--base-url", "https://feeds.example.org/", *args).returncode == 0
     code, report = validate(out)

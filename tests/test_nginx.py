@@ -1,0 +1,148 @@
+"""The export behind a real nginx, configured with deploy/nginx.conf as documented.
+
+Needs nginx (Debian package `nginx`; .ci/run installs it). Without it these tests are skipped,
+unless FEEDS_REQUIRE_NGINX is set, as CI sets it, when they fail.
+"""
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import feedparser
+import pytest
+
+from .conftest import ROOT, free_port, run_feeds
+from .test_server import NoRedirect, fetch
+
+sys.path.insert(0, str(ROOT / "bench"))
+import corpus  # noqa: E402
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+if NGINX is None and os.environ.get("FEEDS_REQUIRE_NGINX"):
+    pytest.fail("nginx is required (apt-get install nginx)", pytrace=False)
+pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx)")
+
+
+@pytest.fixture(scope="module")
+def nginx(tmp_path_factory):
+    """nginx on a free loopback port serving a fresh export of a 520-item corpus."""
+    work = tmp_path_factory.mktemp("nginx")
+    corpus.write(520, work / "seeds")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    result = run_feeds("build", "--seeds", work / "seeds", "--out", work / "public", "--base-url", base)
+    assert result.returncode == 0, result.stderr
+    server = (ROOT / "deploy" / "nginx.conf").read_text()
+    server = server.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    server = server.replace("root /srv/feeds/public;", f"root {work / 'public'};")
+    temp = {name: work / name for name in ("client", "proxy", "fastcgi", "uwsgi", "scgi")}
+    # as root, nginx's workers would drop to `nobody`, who cannot enter pytest's private temp folder
+    user = "user root;" if os.geteuid() == 0 else ""
+    (work / "nginx.conf").write_text(f"""
+{user}
+daemon off;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp['client']};
+    proxy_temp_path {temp['proxy']};
+    fastcgi_temp_path {temp['fastcgi']};
+    uwsgi_temp_path {temp['uwsgi']};
+    scgi_temp_path {temp['scgi']};
+{server}
+}}
+""")
+    process = subprocess.Popen([NGINX, "-c", str(work / "nginx.conf"), "-p", str(work)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base, timeout=1).read()
+            break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(f"nginx did not start: {process.stderr.read()}")
+            time.sleep(0.1)
+    yield base, work / "public"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.mark.parametrize("path, media_type", [
+    ("", "text/html; charset=utf-8"),
+    ("feed.atom", "application/atom+xml; charset=utf-8"),
+    ("feed.rss", "application/rss+xml; charset=utf-8"),
+    ("feed.json", "application/feed+json"),
+    ("feeds.opml", "text/x-opml"),
+    ("themes/labour-migration/feed.rss", "application/rss+xml; charset=utf-8"),
+    ("countries/mx/", "text/html; charset=utf-8"),
+    ("archive/1.atom", "application/atom+xml; charset=utf-8"),
+    ("archive/1.json", "application/feed+json"),
+])
+def test_every_kind_of_document_has_the_servers_content_type(nginx, path, media_type):
+    base, public = nginx
+    status, headers, body = fetch(base + path)
+    assert (status, headers["Content-Type"]) == (200, media_type)
+    name = path + "index.html" if path.endswith("/") or path == "" else path
+    assert body == (public / name).read_bytes()
+
+
+def test_gzip_clients_get_the_precompressed_file(nginx):
+    base, public = nginx
+    status, headers, body = fetch(base + "feed.atom", headers={"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert body == (public / "feed.atom.gz").read_bytes()
+    assert gzip.decompress(body) == (public / "feed.atom").read_bytes()
+    assert "Accept-Encoding" in headers["Vary"]
+    assert "Content-Encoding" not in fetch(base + "feed.atom")[1]
+
+
+def test_directory_urls_and_redirects(nginx):
+    base, public = nginx
+    slug = next((public / "items").iterdir()).name
+    status, headers, body = fetch(base + f"items/{slug}/")
+    assert status == 200 and body == (public / "items" / slug / "index.html").read_bytes()
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.build_opener(NoRedirect).open(base + f"items/{slug}", timeout=10)
+    assert e.value.code == 301 and e.value.headers["Location"] == f"/items/{slug}/"
+
+
+@pytest.mark.parametrize("path", ["no/such/page/", "feed.atom.gz", "_headers", "items/../../etc/passwd"])
+def test_missing_and_private_paths_are_404(nginx, path):
+    base, _ = nginx
+    assert fetch(base + path)[0] in (404, 400)
+    assert fetch(base + "no/such/page/")[0] == 404
+
+
+def test_caching_headers_and_conditional_get(nginx):
+    base, _ = nginx
+    _, feed, _ = fetch(base + "feed.atom")
+    assert feed["Cache-Control"] == "public, max-age=300" and feed["Access-Control-Allow-Origin"] == "*"
+    assert fetch(base + "archive/1.rss")[1]["Cache-Control"] == "public, max-age=86400"
+    assert fetch(base + "feed.atom", headers={"If-None-Match": feed["ETag"]})[0] == 304
+    assert fetch(base + "feed.atom", headers={"If-Modified-Since": feed["Last-Modified"]})[0] == 304
+
+
+def test_a_reader_walking_the_archive_chain_over_http_sees_every_item_once(nginx):
+    base, _ = nginx
+    seen, url, documents = [], base + "feed.atom", 0
+    while url:
+        d = feedparser.parse(url)
+        assert d.status == 200 and not d.bozo
+        seen += [e.id for e in d.entries]
+        documents += 1
+        url = next((link.href for link in d.feed.links if link.rel == "prev-archive"), None)
+    assert len(seen) == len(set(seen)) == 520 and documents == 11
+    pages, url = [], base + "feed.json"
+    while url:
+        doc = json.loads(fetch(url)[2])
+        pages += [item["id"] for item in doc["items"]]
+        url = doc.get("next_url")
+    assert sorted(pages) == sorted(seen)

@@ -6,6 +6,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from . import urls
 from .catalog import Catalog
 from .channels import ALL, COUNTRY, THEME, Channel
+from .chart import build_chart
 from .config import Config
 from .items import Item
 
@@ -33,7 +34,8 @@ class Pages:
 
     def index(self) -> bytes:
         return self._render("index.html", themes=self.themes, countries=self.countries,
-                            alternates=[self.main, *self.themes], items=self.catalog.items[:10])
+                            alternates=[self.main, *self.themes], items=self.catalog.items[:10],
+                            chart=build_chart(self.catalog))
 
     def items(self) -> bytes:
         return self._render("items.html", items=self.catalog.items, alternates=[self.main])

@@ -24,6 +24,19 @@ SHARED = {urls.MEDIA_TYPES[kind] for kind in (*urls.FORMATS, "opml")}  # fetched
 CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "ETag, Last-Modified")]
 
 
+STYLED = {urls.MEDIA_TYPES["atom"], urls.MEDIA_TYPES["rss"]}
+AS_XML = "application/xml; charset=utf-8"
+
+
+def browser_type(resource: Resource, environ) -> str:
+    """A browser opening a feed (it asks for text/html) gets the same bytes as application/xml, the
+    type it applies the xml-stylesheet to; given application/atom+xml, Chromium shows raw text.
+    Feed readers do not ask for text/html and get the feed's own type."""
+    if resource.media_type in STYLED and "text/html" in environ.get("HTTP_ACCEPT", ""):
+        return AS_XML
+    return resource.media_type
+
+
 def not_modified(environ, etag: str, resource: Resource) -> bool:
     """Whether the client's copy is current: If-None-Match, by werkzeug's comparison, wins; else
     If-Modified-Since must equal Last-Modified exactly (as nginx's `if_modified_since exact`).
@@ -80,7 +93,7 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
         etag = resource.gzip_etag if gzipped else resource.etag  # a validator per representation
         headers = [("ETag", f'"{etag}"'), ("Last-Modified", resource.http_date),
                    ("Cache-Control", resource.cache_control(config.cache_max_age)),
-                   ("Vary", "Accept-Encoding")]
+                   ("Vary", "Accept-Encoding, Accept" if resource.media_type in STYLED else "Accept-Encoding")]
         if resource.media_type in SHARED:
             headers += CORS
         if_match = environ.get("HTTP_IF_MATCH")
@@ -89,7 +102,7 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
         if not_modified(environ, etag, resource):
             return "304 Not Modified", headers, b""
         body = resource.gzip if gzipped else resource.body
-        headers += [("Content-Type", resource.media_type), ("Content-Length", str(len(body)))]
+        headers += [("Content-Type", browser_type(resource, environ)), ("Content-Length", str(len(body)))]
         if gzipped:
             headers.append(("Content-Encoding", "gzip"))
         return "200 OK", headers, body

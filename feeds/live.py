@@ -46,7 +46,8 @@ class State:
             "status": "ok" if self.last_error is None else "serving the last good build",
             "items": len(self.site.catalog.items),
             "documents": len(self.site),
-            "generation": self.generation,
+            "generation": self.generation,  # per worker process:
+            "worker": os.getpid(),
             "built_at": self.built_at.isoformat(timespec="seconds"),
             "last_error": list(self.last_error) if self.last_error else None,
         }

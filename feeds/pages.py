@@ -15,7 +15,7 @@ class Pages:
     def __init__(self, catalog: Catalog, config: Config, channels: list[Channel]):
         self.env = Environment(
             loader=PackageLoader(__package__, "templates"),
-            autoescape=select_autoescape(["html", "opml"]),
+            autoescape=select_autoescape(["html", "opml", "xsl"]),
             undefined=StrictUndefined,  # a typo in a template fails the build, not the reader
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         )
@@ -54,6 +54,9 @@ class Pages:
         countries = [self.by_key[COUNTRY, code] for code in item.countries]
         return self._render("item.html", item=item, themes=themes, countries=countries,
                             alternates=[self.main, *themes, *countries])
+
+    def stylesheet(self) -> bytes:
+        return self._render("feed.xsl")
 
     def opml(self) -> bytes:
         return self._render("feeds.opml", themes=self.themes, countries=self.countries)

@@ -27,6 +27,7 @@ FILTERED_CACHE_BYTES = 16 * 2**20  # filtered feed documents kept per Site gener
 
 
 IMMUTABLE = "public, max-age=31536000, immutable"  # full archive pages never change
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # Last-Modified of documents that show no item
 
 
 def compress(body: bytes) -> bytes:
@@ -91,6 +92,7 @@ def build_site(catalog: Catalog, config: Config) -> Site:
 
     out["/"] = Resource(pages.index(), urls.MEDIA_TYPES["html"], updated)
     out[urls.OPML] = Resource(pages.opml(), urls.MEDIA_TYPES["opml"], updated)
+    out[urls.STYLESHEET] = Resource(pages.stylesheet(), urls.MEDIA_TYPES["xsl"], EPOCH)
     out[urls.THEMES] = Resource(pages.topics(THEME), urls.MEDIA_TYPES["html"], updated)
     out[urls.COUNTRIES] = Resource(pages.topics(COUNTRY), urls.MEDIA_TYPES["html"], updated)
     out[urls.ITEMS] = Resource(pages.items(), urls.MEDIA_TYPES["html"], updated)

@@ -100,10 +100,17 @@ class Feeds:
         return links
 
     def atom(self, channel: Channel) -> bytes:
-        return self._generator(channel, "atom").atom_str(pretty=True)
+        return self.styled(self._generator(channel, "atom").atom_str(pretty=True))
 
     def rss(self, channel: Channel) -> bytes:
-        return self._generator(channel, "rss").rss_str(pretty=True)
+        return self.styled(self._generator(channel, "rss").rss_str(pretty=True))
+
+    def styled(self, document: bytes) -> bytes:
+        """The xml-stylesheet instruction after the XML declaration: a browser shows a page, readers
+        ignore it. feedgen writes no processing instructions, so it goes in here."""
+        declaration, rest = document.split(b"\n", 1)
+        href = self.absolute(urls.STYLESHEET)
+        return declaration + f'\n<?xml-stylesheet type="text/xsl" href="{href}"?>\n'.encode() + rest
 
     def json_feed(self, channel: Channel) -> bytes:
         doc = {

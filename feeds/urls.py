@@ -12,6 +12,7 @@ MEDIA_TYPES = {
     "json": "application/feed+json",
     "html": "text/html; charset=utf-8",
     "opml": "text/x-opml",
+    "xsl": "text/xsl; charset=utf-8",
 }
 
 
@@ -47,6 +48,7 @@ def feed(page: str, fmt: str) -> str:
 
 
 OPML = "/feeds.opml"
+STYLESHEET = "/feed.xsl"  # how Atom and RSS documents look when opened in a browser
 
 
 class Absolute:

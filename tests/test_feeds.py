@@ -70,6 +70,8 @@ def test_every_link_in_every_document_points_at_a_document_of_the_site(site):
                        rb'|"(?:url|home_page_url|feed_url)": "([^"]+)"')
     checked = 0
     for path, resource in site.items():
+        if path == "/feed.xsl":
+            continue  # its hrefs are XSLT templates ({$home}), filled from the feed being shown
         for match in links.finditer(resource.body):
             url = next(g for g in match.groups() if g).decode()
             if url in ("http://www.rssboard.org/rss-specification", "http://opml.org/spec2.opml"):

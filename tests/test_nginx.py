@@ -39,7 +39,7 @@ def nginx(tmp_path_factory):
     assert result.returncode == 0, result.stderr
     server = (ROOT / "deploy" / "nginx.conf").read_text()
     server = server.replace("listen 80;", f"listen 127.0.0.1:{port};")
-    server = server.replace("root /srv/feeds/public;", f"root {work / 'public'};")
+    server = server.replace("/srv/feeds/public", str(work / "public"))
     temp = {name: work / name for name in ("client", "proxy", "fastcgi", "uwsgi", "scgi")}
     # as root, nginx's workers would drop to `nobody`, who cannot enter pytest's private temp folder
     user = "user root;" if os.geteuid() == 0 else ""
@@ -146,3 +146,14 @@ def test_a_reader_walking_the_archive_chain_over_http_sees_every_item_once(nginx
         pages += [item["id"] for item in doc["items"]]
         url = doc.get("next_url")
     assert sorted(pages) == sorted(seen)
+
+
+def test_a_browser_gets_feeds_as_xml_so_the_stylesheet_applies(nginx):
+    base, public = nginx
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for path in ("feed.atom", "themes/governance/feed.rss", "archive/2.atom"):
+        status, headers, body = fetch(base + path, headers=browser)
+        assert (status, headers["Content-Type"]) == (200, "application/xml; charset=utf-8"), path
+        assert body == (public / path).read_bytes()
+    assert fetch(base + "feed.json", headers=browser)[1]["Content-Type"] == "application/feed+json"
+    assert fetch(base + "feed.xsl")[1]["Content-Type"] == "text/xsl; charset=utf-8"

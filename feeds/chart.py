@@ -12,7 +12,7 @@ from .catalog import Catalog
 
 MONTHS = 24  # at most the last two years: the chart answers "what is growing now"
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 40, 16, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 40, 36, 16, 40
 # Okabe–Ito colours: told apart with the common forms of colour blindness, readable on light and dark
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7F7F7F", "#000000"]
 

@@ -20,7 +20,7 @@
       body { margin: 0 auto; max-width: 48rem; padding: 1rem; font: 1.05rem/1.55 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
       a { color: var(--accent); }
       .about { background: var(--panel); border-radius: .5rem; padding: .6rem .9rem; }
-      .about input { display: block; width: 100%; padding: .35rem .5rem; font: .9rem ui-monospace, monospace; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: .3rem; }
+      .about input { box-sizing: border-box; display: block; width: 100%; padding: .35rem .5rem; font: .9rem ui-monospace, monospace; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: .3rem; }
       ol { padding-left: 1.2rem; } li { margin: .8rem 0; }
       .muted { color: var(--muted); font-size: .92rem; }
     </style>

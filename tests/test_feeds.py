@@ -163,3 +163,12 @@ def test_text_is_escaped_never_taken_as_markup(seeds):
     for path, resource in hostile.items():
         if resource.media_type.startswith("text/html"):
             assert b"<script>alert" not in resource.body, path
+
+
+def test_every_page_parses_as_html5_without_a_single_error(site):
+    import html5lib
+    pages = [path for path, resource in site.items() if resource.media_type.startswith("text/html")]
+    assert len(pages) > 20
+    for path in pages:
+        html5lib.HTMLParser(strict=True).parse(site[path].body)  # raises on any parse error
+        assert site[path].body.startswith(b"<!doctype html>\n<html lang=\"en\">"), path

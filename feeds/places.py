@@ -34,9 +34,14 @@ class Mention:
         return f"{self.text!r} in {self.where}"
 
 
+COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def plain(text: str) -> str:
     """Without accents, so "Darién" and "Darien", "Panamá" and "Panama" are one name."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if text.isascii():
+        return text
+    return COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def display_name(record) -> str:

@@ -32,7 +32,7 @@ EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # Last-Modified of docu
 
 def compress(body: bytes) -> bytes:
     """Deterministic gzip: no file name, no timestamp, so equal bytes give equal files and ETags."""
-    return gzip.compress(body, compresslevel=9, mtime=0)
+    return gzip.compress(body, compresslevel=6, mtime=0)  # 9 costs twice the time for ~1% smaller
 
 
 def etag(data: bytes) -> str:

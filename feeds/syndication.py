@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from feedgen.feed import FeedGenerator
-from markupsafe import Markup
+from markupsafe import escape
 
 from . import urls
 from .channels import Channel
@@ -25,10 +25,10 @@ def body_html(item: Item) -> str:
 
     A dateline's place leads the first paragraph, as in a newspaper: "<b>Georgetown, Guyana</b> — …".
     """
-    paragraphs = [Markup("{}").format(p) for p in item.paragraphs]
+    paragraphs = [str(escape(p)) for p in item.paragraphs]
     if item.place:
-        paragraphs[0] = Markup("<b>{}</b> — {}").format(item.place, paragraphs[0])
-    return "".join(Markup("<p>{}</p>").format(p) for p in paragraphs)
+        paragraphs[0] = f"<b>{escape(item.place)}</b> — {paragraphs[0]}"
+    return "".join(f"<p>{p}</p>" for p in paragraphs)
 
 
 def body_text(item: Item) -> str:
@@ -127,7 +127,8 @@ class Feeds:
         if self.config.websub_hub and not channel.is_archive:
             doc["hubs"] = [{"type": "WebSub", "url": self.config.websub_hub}]
         doc["items"] = [self.json_item(item) for item in channel.items]
-        return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        # compact: json's C encoder only runs without indent; readers do not care, and 100,000 items do
+        return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
     def json_item(self, item: Item) -> dict:
         return {

@@ -51,9 +51,13 @@ class Theme:
 
     def __post_init__(self):
         terms = [(t, STRONG) for t in self.strong] + [(t, WEAK) for t in self.weak]
-        object.__setattr__(self, "_terms", [(t, w, re.compile(term_pattern(t), re.I)) for t, w in terms])
+        # (term, weight, pattern, needle): the needle, the term's first word without its ending, is
+        # looked for with a plain substring search first, which rules most terms out cheaply
+        object.__setattr__(self, "_terms", [(t, w, re.compile(term_pattern(t), re.I), t.split()[0].rstrip("*").lower())
+                                            for t, w in terms])
         veto = "|".join(term_pattern(v) for v in self.veto)
         object.__setattr__(self, "_veto", re.compile(veto, re.I) if veto else None)
+        object.__setattr__(self, "_veto_needles", {v.split()[0].rstrip("*").lower() for v in self.veto})
 
     def matches(self, title: str, body: str) -> tuple[Match, ...]:
         """Every term found, counted once at its best place (title before body).
@@ -61,10 +65,14 @@ class Theme:
         Words a term matched are used up, so a weak term inside a strong phrase
         ("smuggling" in "migrant smuggling") does not count a second time.
         """
-        if self._veto:
+        lowered = (title + "\n" + body).lower()
+        if self._veto and any(needle in lowered for needle in self._veto_needles):
             title, body = self._veto.sub(" ", title), self._veto.sub(" ", body)
+            lowered = (title + "\n" + body).lower()
         found = []
-        for term, weight, pattern in self._terms:  # strong terms first
+        for term, weight, pattern, needle in self._terms:  # strong terms first
+            if needle not in lowered:
+                continue
             if m := pattern.search(title):
                 found.append(Match(term, m.group(), "title", weight * TITLE_FACTOR))
             elif m := pattern.search(body):
@@ -72,6 +80,7 @@ class Theme:
             else:
                 continue
             title, body = pattern.sub(" ", title), pattern.sub(" ", body)
+            lowered = (title + "\n" + body).lower()
         return tuple(found)
 
     def evidence(self, title: str, body: str) -> tuple[Match, ...] | None:

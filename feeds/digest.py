@@ -26,6 +26,8 @@ DATE_LINE = re.compile(r"(\d{1,2})\s+([^\W\d_]+)\.?\s*,?\s+(\d{4})\.?")
 DATE_TOKEN = re.compile(r"(\d+)(?:st|nd|rd|th)?|([^\W\d_]+)", re.IGNORECASE)
 DATE_CHARS = re.compile(r"[\w\s,./-]+")
 FIRST_YEAR = 1951  # IOM's founding; an earlier year is a typo
+MAX_LINE = 20_000  # characters; the longest real paragraph is a few thousand
+MAX_TITLE = 300
 
 # XML 1.0 forbids C0 controls other than tab/newline/CR, lone surrogates, U+FFFE and U+FFFF.
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -117,6 +119,9 @@ def clean_lines(text: str, path: str, warnings: list[Problem]) -> list[str]:
     """Lines without line-ending variants, forbidden characters or whitespace runs."""
     lines = []
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        if len(raw) > MAX_LINE:
+            raise DigestError([Problem(path, number, f"line is {len(raw):,} characters long (at most {MAX_LINE:,}); "
+                                                     "is this file a digest?")])
         bad = sorted(set(XML_FORBIDDEN.findall(raw)))
         if bad:
             names = ", ".join(f"U+{ord(c):04X}" for c in bad)
@@ -156,6 +161,10 @@ def read_text(text: str, path: str) -> Reading:
             problems.append(Problem(path, number, f"date line {lines[number - 1]!r} has no title after it"))
             continue
         title_line, title = content[0]
+        if len(title) > MAX_TITLE:
+            problems.append(Problem(path, title_line, f"title is {len(title):,} characters long (at most {MAX_TITLE}); "
+                                                      "did a paragraph end up on the title line?"))
+            continue
         body = rest[rest.index(content[0]) + 1:]
         paragraphs = split_paragraphs(line for _, line in body)
         if not paragraphs:
@@ -201,7 +210,10 @@ def read_folder(folder: Path) -> Reading:
     if not folder.is_dir():
         what = "does not exist" if not folder.exists() else "is a file, not a folder"
         raise DigestError([Problem(str(folder), 0, f"the seeds folder {what}")])
-    paths = digest_paths(folder)
+    try:
+        paths = digest_paths(folder)
+    except OSError as e:
+        raise DigestError([Problem(str(folder), 0, f"cannot read the seeds folder: {e.strerror}")]) from None
     if not paths:
         raise DigestError([Problem(str(folder), 0, "the seeds folder holds no .txt digest files")])
     entries: list[Entry] = []

@@ -1,0 +1,82 @@
+"""Build benchmark: seconds per stage and peak memory for corpora of 1,000, 10,000 and 100,000 items.
+
+    python bench/build.py [N ...]            # default: 1000 10000 100000
+
+Each N runs in a fresh process on a corpus from bench/corpus.py (written first, not timed):
+read (digest files → entries), classify (entries → items: ids, themes, countries, datelines),
+render (every document of the Site, with its gzip), write (the export, swapped in). Peak RSS is
+the process's own maximum resident set.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def one(n: int, work: Path) -> dict:
+    from feeds.config import Config
+    from feeds.digest import read_folder
+    from feeds.export import export
+    from feeds.items import make_items
+    from feeds.catalog import Catalog
+    from feeds.site import build_site
+    from feeds.themes import Taxonomy
+
+    config = Config(seeds=work / "seeds")
+    times = {}
+    start = time.perf_counter()
+    reading = read_folder(config.seeds)
+    times["read"] = time.perf_counter() - start
+    start = time.perf_counter()
+    taxonomy = Taxonomy.load()
+    catalog = Catalog(tuple(make_items(reading.entries, taxonomy, config.tag_authority)), taxonomy)
+    times["classify"] = time.perf_counter() - start
+    start = time.perf_counter()
+    site = build_site(catalog, config)
+    times["render"] = time.perf_counter() - start
+    start = time.perf_counter()
+    export(site, work / "public")
+    times["write"] = time.perf_counter() - start
+    files = sum(1 for p in (work / "public").rglob("*") if p.is_file())
+    return {"n": n, **times, "total": sum(times.values()), "documents": len(site), "files": files,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["--one"]:  # the child: one N, in its own process for its own peak
+        print(json.dumps(one(int(sys.argv[2]), Path(sys.argv[3]))))
+        return 0
+    import corpus
+    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000, 100000]
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix=f"feeds-build-{n}-") as work:
+            corpus.write(n, Path(work) / "seeds")
+            out = subprocess.run([sys.executable, __file__, "--one", str(n), work], capture_output=True, text=True)
+            if out.returncode:
+                print(out.stderr, file=sys.stderr)
+                return 1
+            rows.append(json.loads(out.stdout))
+            r = rows[-1]
+            print(f"{n:>7} items: {r['total']:.1f} s, {r['peak_mb']:.0f} MB peak", file=sys.stderr)
+    print("| items | read s | classify s | render s | write s | total s | documents | files | peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['n']:,} | {r['read']:.2f} | {r['classify']:.2f} | {r['render']:.2f} | {r['write']:.2f} | "
+              f"{r['total']:.2f} | {r['documents']:,} | {r['files']:,} | {r['peak_mb']:.0f} |")
+    if len(rows) > 1:
+        print(f"\ngrowth: {rows[-1]['n'] // rows[-2]['n']}× the items took "
+              f"{rows[-1]['total'] / rows[-2]['total']:.1f}× the time")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -30,6 +30,8 @@ def one(n: int, work: Path) -> dict:
     from feeds.site import build_site
     from feeds.themes import Taxonomy
 
+    import gc
+    gc.disable()  # as `feeds build` does (feeds/cli.py, without_cycle_collection)
     config = Config(seeds=work / "seeds")
     times = {}
     start = time.perf_counter()

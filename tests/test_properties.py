@@ -1,0 +1,74 @@
+"""Properties that hold for any input, checked with hypothesis."""
+import datetime as dt
+import json
+import re
+
+import feedparser
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from feeds.catalog import Catalog
+from feeds.config import Config
+from feeds.digest import Entry, Source, read_text
+from feeds.items import make_items
+from feeds.problems import DigestError
+from feeds.site import build_site
+from feeds.themes import Taxonomy
+
+TAXONOMY = Taxonomy.load()
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+DIGESTY = st.sampled_from(["26 October, 2021", "31 February, 2021", "1 Juin, 2021", "", " ", "\r", "\t",
+                           "Title", "10 years of", "Body text & <b>", "]]>", "\x00", "\ufeff", "October 14, 2021"])
+LINES = st.lists(st.one_of(DIGESTY, st.text(max_size=80)), max_size=40).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES)
+def test_any_text_reads_or_raises_only_digest_errors_with_a_line(text):
+    try:
+        reading = read_text(text, "d.txt")
+    except DigestError as e:
+        assert e.problems and all(p.path == "d.txt" and p.line >= 1 for p in e.problems)
+        return
+    for entry in reading.entries:
+        assert entry.title and entry.paragraphs and entry.source.line >= 1
+        assert not XML_FORBIDDEN.search(entry.title + "".join(entry.paragraphs))
+
+
+# text the digest reader can hand on: no forbidden characters, no line breaks, stripped, not empty
+WORDS = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\ufffe\uffff"),
+                min_size=1, max_size=60).map(lambda s: " ".join(s.split())).filter(bool)
+
+
+@st.composite
+def entries(draw):
+    count = draw(st.integers(1, 8))
+    result = []
+    for number in range(count):
+        date = draw(st.dates(dt.date(1990, 1, 1), dt.date(2026, 1, 1)))
+        title = draw(WORDS) + f" #{number}"  # distinct, like the digest's titles of one day
+        paragraphs = tuple(draw(st.lists(WORDS, min_size=1, max_size=3)))
+        result.append(Entry(date, title, paragraphs, Source("d.txt", number + 1)))
+    return result
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(entries())
+def test_any_items_build_a_site_whose_feeds_read_back_the_same(items_in):
+    items = make_items(items_in, TAXONOMY, "example.org")
+    config = Config(base_url="https://feeds.example.org/")
+    site = build_site(Catalog(tuple(items), TAXONOMY), config)
+    for path, resource in site.items():
+        text = resource.body.decode("utf-8")
+        assert not XML_FORBIDDEN.search(text), path
+        if path.endswith((".atom", ".rss", ".opml", ".xsl")):
+            etree.fromstring(resource.body)  # well-formed
+    want = [(i.id, i.title, i.published) for i in items[:config.feed_size]]
+    for fmt in ("atom", "rss"):
+        d = feedparser.parse(site[f"/feed.{fmt}"].body)
+        assert not d.bozo, d.bozo_exception
+        got = [(e.id, e.title, dt.datetime(*e.published_parsed[:6], tzinfo=dt.timezone.utc)) for e in d.entries]
+        assert got == want
+    doc = json.loads(site["/feed.json"].body)
+    assert [(i["id"], i["title"], dt.datetime.fromisoformat(i["date_published"])) for i in doc["items"]] == want

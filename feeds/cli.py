@@ -9,6 +9,7 @@ import os
 import socket
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import click
@@ -63,6 +64,31 @@ def without_cycle_collection():
         yield
     finally:
         gc.enable()
+
+
+class Progress:
+    """A progress bar on a terminal, shown only once a stage has taken more than a second."""
+
+    def __init__(self, label: str, total: int):
+        self.label, self.total, self.done, self.bar = label, total, 0, None
+        self.start = time.monotonic()
+        self.shown = sys.stderr.isatty()
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.bar is None and self.shown and time.monotonic() - self.start > 1:
+            self.bar = click.progressbar(length=max(self.total, self.done), label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+            self.bar.update(self.done)
+        elif self.bar is not None:
+            self.bar.update(n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 def plural(n: int, word: str) -> str:
@@ -161,9 +187,12 @@ def build(seeds, out, base_url, hub):
     """Write the static site: every feed and page, as the server would answer them."""
     config = configure(seeds=seeds, base_url=base_url, websub_hub=hub)
     with without_cycle_collection():
-        site = build_site(read(config), config)
+        catalog = read(config)
+        with Progress("rendering", len(catalog.items) + 4 * len(catalog.taxonomy.themes) + 300) as progress:
+            site = build_site(catalog, config, progress)
     try:
-        changes = export(site, out)
+        with Progress("writing", len(site) + 1) as progress:
+            changes = export(site, out, progress)
     except (ExportError, OSError) as e:
         fail([f"cannot write the export: {e}"])
     for name in changes.changed:

@@ -14,6 +14,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .hosting import headers_file
 from .site import Site
@@ -60,13 +61,13 @@ def _check_target(out: Path) -> None:
         raise ExportError(f"{out}: refusing to replace the current folder or one above it")
 
 
-def export(site: Site, out: Path) -> Changes:
+def export(site: Site, out: Path, progress: Callable[[int], None] | None = None) -> Changes:
     # a symlinked --out (releases/current → releases/v7) is published into the folder it names
     out = Path(out).resolve() if Path(out).is_symlink() else Path(out)
     _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with _publishing(out):
-        return _publish(site, out)
+        return _publish(site, out, progress or (lambda n: None))
 
 
 @contextmanager
@@ -86,10 +87,10 @@ def _publishing(out: Path):
             lock.unlink(missing_ok=True)
 
 
-def _publish(site: Site, out: Path) -> Changes:
+def _publish(site: Site, out: Path, progress: Callable[[int], None]) -> Changes:
     new = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        _write(site, new)
+        _write(site, new, progress)
         changes = diff(site, out)
         if not out.exists():
             new.rename(out)
@@ -107,7 +108,7 @@ def _publish(site: Site, out: Path) -> Changes:
     return changes
 
 
-def _write(site: Site, root: Path) -> None:
+def _write(site: Site, root: Path, progress: Callable[[int], None] = lambda n: None) -> None:
     # explicit modes: mkdtemp makes folders private and a strict umask would hide files from nginx
     stamp = site["/"].last_modified.timestamp() if "/" in site else 0
     for name, data, mtime in [*_documents(site), (HEADERS, headers_file(site).encode(), stamp)]:
@@ -116,6 +117,8 @@ def _write(site: Site, root: Path) -> None:
         target.write_bytes(data)
         os.chmod(target, 0o644)
         os.utime(target, (mtime, mtime))  # mtime = newest item: rsync and CDNs see real changes only
+        if not name.endswith(".gz"):
+            progress(1)
     for folder in [root, *root.rglob("*/")]:
         os.chmod(folder, 0o755)
 

@@ -83,7 +83,9 @@ class Site(Mapping[str, Resource]):
         return self.render_filtered(path, wanted) if wanted else self[path]
 
 
-def build_site(catalog: Catalog, config: Config) -> Site:
+def build_site(catalog: Catalog, config: Config, progress: Callable[[int], None] | None = None) -> Site:
+    """Every document; `progress(n)` is told of each n documents done (for a progress bar)."""
+    progress = progress or (lambda n: None)
     chans = channels(catalog, config)
     feeds = Feeds(config, catalog.taxonomy)
     pages = Pages(catalog, config, chans)
@@ -103,8 +105,10 @@ def build_site(catalog: Catalog, config: Config) -> Site:
                                                    document.updated, immutable=document.complete)
         if channel.kind != ALL:
             out[channel.page] = Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.updated)
+        progress(1)
     for item in catalog.items:
         out[urls.item_page(item.slug)] = Resource(pages.item(item), urls.MEDIA_TYPES["html"], item.published)
+        progress(1)
 
     by_path = {channel.path(fmt): (channel, fmt) for channel in chans for fmt in urls.FORMATS}
 

@@ -88,6 +88,7 @@ class Progress:
 
     def __exit__(self, *exc):
         if self.bar is not None:
+            self.bar.update(max(0, self.bar.length - self.bar.pos))
             self.bar.__exit__(*exc)
 
 
@@ -188,7 +189,7 @@ def build(seeds, out, base_url, hub):
     config = configure(seeds=seeds, base_url=base_url, websub_hub=hub)
     with without_cycle_collection():
         catalog = read(config)
-        with Progress("rendering", len(catalog.items) + 4 * len(catalog.taxonomy.themes) + 300) as progress:
+        with Progress("rendering", len(catalog.items)) as progress:  # build_site sets the exact total
             site = build_site(catalog, config, progress)
     try:
         with Progress("writing", len(site) + 1) as progress:

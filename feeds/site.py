@@ -85,8 +85,11 @@ class Site(Mapping[str, Resource]):
 
 def build_site(catalog: Catalog, config: Config, progress: Callable[[int], None] | None = None) -> Site:
     """Every document; `progress(n)` is told of each n documents done (for a progress bar)."""
-    progress = progress or (lambda n: None)
     chans = channels(catalog, config)
+    if progress:
+        progress.total = len(chans) + len(catalog.items)
+    else:
+        progress = lambda n: None  # noqa: E731
     feeds = Feeds(config, catalog.taxonomy)
     pages = Pages(catalog, config, chans)
     updated = chans[0].updated

@@ -1,3 +1,4 @@
+import contextlib
 import os
 import signal
 import socket
@@ -87,6 +88,20 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(5)
     except ProcessLookupError:
         pass
+
+
+@contextlib.contextmanager
+def feeds_serve(seeds, *options):
+    """`feeds serve` on `seeds` at a free loopback port, until the block ends; yields its base URL."""
+    port = free_port()
+    process = start_server([sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds), "--port", str(port),
+                            *map(str, options)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for(base, process)
+        yield base
+    finally:
+        stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,13 @@ Screenshots land in test-artifacts/.
 """
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from feeds.catalog import load_catalog
 from feeds.chart import build_chart
 
-from .conftest import ROOT, SEEDS, free_port, start_server, stop, wait_for
+from .conftest import ROOT, SEEDS, feeds_serve
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("FEEDS_REQUIRE_BROWSER"):
@@ -29,15 +27,8 @@ def site_url(tmp_path_factory):
     shutil.copytree(SEEDS, seeds)
     (seeds / "zz-hostile.txt").write_text(
         f"27 October, 2021\n\n{HOSTILE_TITLE}\n\n<img src=x onerror=alert(2)> Recruitment of migrant workers.\n")
-    port = free_port()
-    process = start_server([sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds), "--port", str(port)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for(base, process)
+    with feeds_serve(seeds) as base:
         yield base, seeds
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import urllib.parse
 import feedparser
 import pytest
 
-from .conftest import SEEDS, free_port, start_server, stop, wait_for
+from .conftest import SEEDS, feeds_serve, free_port, start_server, stop, wait_for
 from .test_server import fetch
 
 NEW_ENTRY = "3 November, 2021\n\nNew seasonal workers programme announced in Belize\n\nBelmopan - Employers met.\n"
@@ -27,16 +27,8 @@ def live(tmp_path_factory):
     """`feeds serve` with 2 granian workers on a copy of the shipped seeds, watching it every 0.2 s."""
     seeds = tmp_path_factory.mktemp("live") / "seeds"
     shutil.copytree(SEEDS, seeds)
-    port = free_port()
-    process = start_server(
-        [sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds), "--port", str(port), "--workers", "2",
-         "--reload-interval", "0.2", "--max-age", "120"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for(base, process)
+    with feeds_serve(seeds, "--workers", 2, "--reload-interval", 0.2, "--max-age", 120) as base:
         yield base, seeds
-    finally:
-        stop(process)
 
 
 def settle(base, check, timeout=15):

@@ -127,7 +127,7 @@ def main() -> int:
         for name, result in [("baseline (bare Flask)", baseline), *results.items()]:
             rows.append((server, name, result, result["rps"] / baseline["rps"]))
 
-    print(f"\n| server | case | requests/s | p99 ms | errors | × baseline |\n|---|---|---|---|---|---|")
+    print("\n| server | case | requests/s | p99 ms | errors | × baseline |\n|---|---|---|---|---|---|")
     for server, name, r, ratio in rows:
         print(f"| {server} | {name} | {r['rps']:,.0f} | {r['p99'] * 1000:.1f} | {r['errors']} | {ratio:.2f} |")
 

@@ -6,6 +6,7 @@ import dataclasses
 import gc
 import json
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -17,7 +18,7 @@ import click
 from . import urls, websub
 from .catalog import Catalog, load_catalog
 from .config import Config
-from .export import ExportError, export
+from .export import ExportError, publish, publishing
 from .problems import DigestError
 from .serving import DEFAULT_SERVER, SERVERS
 from .site import build_site
@@ -187,13 +188,15 @@ def themes(seeds, labelled, as_json):
 def build(seeds, out, base_url, hub):
     """Write the static site: every feed and page, as the server would answer them."""
     config = configure(seeds=seeds, base_url=base_url, websub_hub=hub)
-    with without_cycle_collection():
-        catalog = read(config)
-        with Progress("rendering", len(catalog.items)) as progress:  # build_site sets the exact total
-            site = build_site(catalog, config, progress)
+    catalog = read(config)
+    # SIGTERM (systemd, CI timeouts) unwinds like Ctrl-C, so the half-written folder is removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        with Progress("writing", len(site) + 1) as progress:
-            changes = export(site, out, progress)
+        with publishing(out), without_cycle_collection():  # held from the start: a second build fails at once
+            with Progress("rendering", len(catalog.items)) as progress:  # build_site sets the exact total
+                site = build_site(catalog, config, progress)
+            with Progress("writing", len(site) + 1) as progress:
+                changes = publish(site, out, progress)
     except (ExportError, OSError) as e:
         fail([f"cannot write the export: {e}"])
     for name in changes.changed:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import glob
 import os
 import shutil
 import tempfile
@@ -54,37 +55,48 @@ def _check_target(out: Path) -> None:
     """Refuse to replace a folder that is not an earlier export (a mistyped --out must not wipe it)."""
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").is_file():
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise ExportError(f"{out}: refusing to replace a non-empty folder that is not an earlier export "
-                          "(it has no index.html)")
+                          f"(it has no {MARKER} file)")
     if out.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
         raise ExportError(f"{out}: refusing to replace the current folder or one above it")
 
 
+MARKER = ".feeds-export"  # written in every export: only such a folder is ever replaced
+
+
+def target(out: Path) -> Path:
+    """The folder a build publishes into: a symlinked --out (current → releases/v7) is followed."""
+    return Path(out).resolve() if Path(out).is_symlink() else Path(out)
+
+
 def export(site: Site, out: Path, progress: Callable[[int], None] | None = None) -> Changes:
-    # a symlinked --out (releases/current → releases/v7) is published into the folder it names
-    out = Path(out).resolve() if Path(out).is_symlink() else Path(out)
-    _check_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with _publishing(out):
-        return _publish(site, out, progress or (lambda n: None))
+    with publishing(out):
+        return publish(site, out, progress)
 
 
 @contextmanager
-def _publishing(out: Path):
-    """One build at a time per export; what a killed build left behind is cleared first."""
-    lock = out.parent / f".{out.name}.lock"
-    with open(lock, "w") as handle:
+def publishing(out: Path):
+    """Hold the export for one build (take it before rendering, so a second build fails at once);
+    what a killed build left behind is cleared first. The lock file stays: deleting it would let
+    a waiting build lock a file that is no longer the one others open."""
+    out = target(out)
+    _check_target(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{out.name}.lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise ExportError(f"{out}: another build is publishing there right now") from None
-        for stale in out.parent.glob(f".{out.name}.*-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        try:
-            yield
-        finally:
-            lock.unlink(missing_ok=True)
+        for kind in ("new", "old"):
+            for stale in out.parent.glob(f".{glob.escape(out.name)}.{kind}-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+        yield
+
+
+def publish(site: Site, out: Path, progress: Callable[[int], None] | None = None) -> Changes:
+    """Write and swap in; call inside `publishing(out)`."""
+    return _publish(site, target(out), progress or (lambda n: None))
 
 
 def _publish(site: Site, out: Path, progress: Callable[[int], None]) -> Changes:
@@ -111,7 +123,8 @@ def _publish(site: Site, out: Path, progress: Callable[[int], None]) -> Changes:
 def _write(site: Site, root: Path, progress: Callable[[int], None] = lambda n: None) -> None:
     # explicit modes: mkdtemp makes folders private and a strict umask would hide files from nginx
     stamp = site["/"].last_modified.timestamp() if "/" in site else 0
-    for name, data, mtime in [*_documents(site), (HEADERS, headers_file(site).encode(), stamp)]:
+    for name, data, mtime in [*_documents(site), (HEADERS, headers_file(site).encode(), stamp),
+                              (MARKER, b"written by feeds build; the folder is replaced whole by the next\n", stamp)]:
         target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -119,8 +132,11 @@ def _write(site: Site, root: Path, progress: Callable[[int], None] = lambda n: N
         os.utime(target, (mtime, mtime))  # mtime = newest item: rsync and CDNs see real changes only
         if not name.endswith(".gz"):
             progress(1)
-    for folder in [root, *root.rglob("*/")]:
+    # folders: readable, and timed like their newest file, so two builds are identical trees
+    for folder in sorted([root, *root.rglob("*/")], key=lambda p: len(p.parts), reverse=True):
         os.chmod(folder, 0o755)
+        newest = max((child.stat().st_mtime for child in folder.iterdir()), default=stamp)
+        os.utime(folder, (newest, newest))
 
 
 HEADERS = "_headers"  # host configuration beside the documents (not a document of the Site)
@@ -139,7 +155,7 @@ def diff(site: Site, out: Path) -> Changes:
     """What publishing `site` over the export in `out` adds, changes and removes, in documents
     (a document's .gz twin and the host configuration follow their documents)."""
     old = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} if out.is_dir() else set()
-    old = {name for name in old if not name.endswith(".gz") and name != HEADERS}
+    old = {name for name in old if not name.endswith(".gz") and name not in (HEADERS, MARKER)}
     changes = Changes()
     new = set()
     for name, resource in sorted((file_for(path), resource) for path, resource in site.items()):

@@ -17,7 +17,7 @@ def test_every_document_is_a_file_with_the_same_bytes_and_a_gzip_twin(site, tmp_
     changes = export(site, out)
     files = tree(out)
     documents = {file_for(path): resource.body for path, resource in site.items()}
-    assert {name: data for name, data in files.items() if not name.endswith(".gz") and name != "_headers"} == documents
+    assert {name: data for name, data in files.items() if not name.endswith(".gz") and name not in ("_headers", ".feeds-export")} == documents
     for name, body in documents.items():
         assert gzip.decompress(files[name + ".gz"]) == body
     assert {"index.html", "feed.atom", "feeds.opml", "themes/smuggling/index.html"} <= set(files)
@@ -48,7 +48,7 @@ def test_rebuilding_reports_no_change_and_leaves_no_temporary_folders(site, tmp_
     changes = export(site, tmp_path / "public")
     assert (changes.added, changes.changed, changes.removed) == ([], [], [])
     assert changes.unchanged == len(site)
-    assert os.listdir(tmp_path) == ["public"]
+    assert sorted(os.listdir(tmp_path)) == [".public.lock", "public"]  # the lock file stays, no folder
 
 
 def test_stale_files_are_removed_and_reported(site, tmp_path):
@@ -74,7 +74,7 @@ def test_a_failed_write_leaves_the_previous_export_whole(site, tmp_path, monkeyp
     with pytest.raises(OSError):
         export(dataclasses.replace(site, resources=Broken(site.resources)), out)
     assert tree(out) == before
-    assert os.listdir(tmp_path) == ["public"]
+    assert sorted(os.listdir(tmp_path)) == [".public.lock", "public"]  # the lock file stays, no folder
 
 
 def test_refuses_to_replace_a_folder_that_is_not_an_export(site, tmp_path):
@@ -102,4 +102,29 @@ def test_symlinked_out_publishes_into_the_folder_it_names(site, tmp_path):
     (tmp_path / "public").symlink_to(releases / "v1")
     changes = export(site, tmp_path / "public")
     assert (tmp_path / "public").is_symlink() and changes.unchanged == len(site)
-    assert os.listdir(releases) == ["v1"] and sorted(os.listdir(tmp_path)) == ["public", "releases"]
+    assert os.listdir(releases) == [".v1.lock", "v1"] or sorted(os.listdir(releases)) == [".v1.lock", "v1"]
+    assert sorted(os.listdir(tmp_path)) == ["public", "releases"]
+
+
+def test_a_folder_with_an_index_html_but_no_export_marker_is_not_replaced(site, tmp_path):
+    mysite = tmp_path / "mysite"
+    mysite.mkdir()
+    (mysite / "index.html").write_text("<p>my own site</p>")
+    (mysite / "CNAME").write_text("example.org")
+    with pytest.raises(ExportError, match="not an earlier export"):
+        export(site, mysite)
+    assert sorted(os.listdir(mysite)) == ["CNAME", "index.html"]
+
+
+def test_cleanup_touches_only_this_exports_leftovers(site, tmp_path):
+    export(site, tmp_path / "site")
+    (tmp_path / ".site.new-stale").mkdir()
+    (tmp_path / ".site.staging.new-busy").mkdir()  # another export's build in progress
+    export(site, tmp_path / "site")
+    assert not (tmp_path / ".site.new-stale").exists() and (tmp_path / ".site.staging.new-busy").exists()
+
+
+def test_folders_are_timed_like_their_newest_file(site, tmp_path):
+    export(site, tmp_path / "public")
+    folder = tmp_path / "public" / "themes" / "smuggling"
+    assert os.stat(folder).st_mtime == max(p.stat().st_mtime for p in folder.iterdir())

@@ -188,3 +188,10 @@ def test_a_failed_ping_is_reported_and_does_not_fail_the_build(seeds, tmp_path, 
     assert f"warning: WebSub hub {hub} answered 500" in result.stderr
     nobody = run_feeds("build", "--seeds", seeds.folder, "--out", tmp_path / "p2", "--hub", "http://127.0.0.1:9/")
     assert nobody.returncode == 0 and "could not be reached" in nobody.stderr
+
+
+def test_a_dead_hub_is_given_up_on_after_the_first_failure(seeds, tmp_path):
+    seeds("a.txt", "1 June, 2021\n\nRecruitment of migrant workers\n\nBody.\n")
+    result = run_feeds("build", "--seeds", seeds.folder, "--out", tmp_path / "p", "--hub", "http://127.0.0.1:9/")
+    assert result.returncode == 0
+    assert result.stderr.count("could not be reached") == 1 and "not pinged for" in result.stderr

@@ -114,10 +114,11 @@ def test_directory_urls_and_redirects(nginx):
     assert e.value.code == 301 and e.value.headers["Location"] == f"/items/{slug}/"
 
 
-@pytest.mark.parametrize("path", ["no/such/page/", "feed.atom.gz", "_headers", "items/../../etc/passwd"])
+@pytest.mark.parametrize("path", ["no/such/page/", "feed.atom.gz", "_headers", ".feeds-export", "archive/",
+                                  "items/../../etc/passwd"])
 def test_missing_and_private_paths_are_404(nginx, path):
     base, _ = nginx
-    assert fetch(base + path)[0] in (404, 400)
+    assert fetch(base + path)[0] in (404, 400), path
     assert fetch(base + "no/such/page/")[0] == 404
 
 
@@ -125,7 +126,7 @@ def test_caching_headers_and_conditional_get(nginx):
     base, _ = nginx
     _, feed, _ = fetch(base + "feed.atom")
     assert feed["Cache-Control"] == "public, max-age=300" and feed["Access-Control-Allow-Origin"] == "*"
-    assert fetch(base + "archive/1.rss")[1]["Cache-Control"] == "public, max-age=86400"
+    assert fetch(base + "archive/1.rss")[1]["Cache-Control"] == "public, max-age=300"
     assert fetch(base + "feed.atom", headers={"If-None-Match": feed["ETag"]})[0] == 304
     assert fetch(base + "feed.atom", headers={"If-Modified-Since": feed["Last-Modified"]})[0] == 304
 
@@ -157,3 +158,12 @@ def test_a_browser_gets_feeds_as_xml_so_the_stylesheet_applies(nginx):
         assert body == (public / path).read_bytes()
     assert fetch(base + "feed.json", headers=browser)[1]["Content-Type"] == "application/feed+json"
     assert fetch(base + "feed.xsl")[1]["Content-Type"] == "text/xsl; charset=utf-8"
+
+
+def test_nginx_answers_like_the_server_for_index_html_and_ranges(nginx):
+    base, _ = nginx
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.build_opener(NoRedirect).open(base + "themes/index.html", timeout=10)
+    assert e.value.code == 301 and e.value.headers["Location"] == "/themes/"
+    status, _, body = fetch(base + "feed.atom", headers={"Range": "bytes=0-9"})
+    assert status == 200 and len(body) > 10

@@ -10,6 +10,7 @@ the process's own maximum resident set.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def one(n: int, work: Path) -> dict:
     catalog = Catalog(tuple(make_items(reading.entries, taxonomy, config.tag_authority)), taxonomy)
     times["classify"] = time.perf_counter() - start
     start = time.perf_counter()
-    site = build_site(catalog, config)
+    site = build_site(catalog, config, processes=os.cpu_count() or 1)  # as `feeds build` does
     times["render"] = time.perf_counter() - start
     start = time.perf_counter()
     export(site, work / "public")

@@ -194,7 +194,7 @@ def build(seeds, out, base_url, hub):
     try:
         with publishing(out), without_cycle_collection():  # held from the start: a second build fails at once
             with Progress("rendering", len(catalog.items)) as progress:  # build_site sets the exact total
-                site = build_site(catalog, config, progress)
+                site = build_site(catalog, config, progress, processes=os.cpu_count() or 1)
             with Progress("writing", len(site) + 1) as progress:
                 changes = publish(site, out, progress)
     except (ExportError, OSError) as e:

@@ -129,7 +129,7 @@ class Watcher(threading.Thread):
         super().__init__(name="feeds-seeds-watcher", daemon=True)
         self.folder, self.interval, self.build, self.live = folder, interval, build, live
         self.built, self.last_good = built, last_good  # `built`: the fingerprint the live Site was read at
-        self.stopping = threading.Event()
+        self.stopping = threading.Event()  # set by tests that stop a watcher
 
     def run(self) -> None:
         seen = self.built
@@ -150,6 +150,3 @@ class Watcher(threading.Thread):
                 self.live.swap(site)
                 if self.last_good:
                     self.last_good.save(self.folder, current)
-
-    def stop(self) -> None:
-        self.stopping.set()

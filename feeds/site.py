@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import multiprocessing
 from dataclasses import dataclass, field
 import threading
 from collections import OrderedDict
@@ -83,8 +84,13 @@ class Site(Mapping[str, Resource]):
         return self.render_filtered(path, wanted) if wanted else self[path]
 
 
-def build_site(catalog: Catalog, config: Config, progress: Callable[[int], None] | None = None) -> Site:
-    """Every document; `progress(n)` is told of each n documents done (for a progress bar)."""
+def build_site(catalog: Catalog, config: Config, progress: Callable[[int], None] | None = None,
+               processes: int = 1) -> Site:
+    """Every document; `progress(n)` is told of each n documents done (for a progress bar).
+
+    With `processes` > 1 the item pages, most of the documents, are rendered by forked worker
+    processes: only for a single-threaded caller such as `feeds build` (a server's watcher thread
+    must not fork)."""
     chans = channels(catalog, config)
     if progress:
         progress.total = len(chans) + len(catalog.items)
@@ -109,8 +115,8 @@ def build_site(catalog: Catalog, config: Config, progress: Callable[[int], None]
         if channel.kind != ALL:
             out[channel.page] = Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.updated)
         progress(1)
-    for item in catalog.items:
-        out[urls.item_page(item.slug)] = Resource(pages.item(item), urls.MEDIA_TYPES["html"], item.published)
+    for path, resource in item_pages(pages, catalog.items, processes):
+        out[path] = resource
         progress(1)
 
     by_path = {channel.path(fmt): (channel, fmt) for channel in chans for fmt in urls.FORMATS}
@@ -127,6 +133,36 @@ def build_site(catalog: Catalog, config: Config, progress: Callable[[int], None]
         return resource
 
     return Site(out, catalog, config, by_path, render_filtered)
+
+
+PARALLEL_FROM = 2000  # items; below this, starting processes costs more than it saves
+_PAGES = None  # the Pages a forked worker renders with (inherited, not pickled)
+
+
+def _render_items(items) -> list[tuple[str, Resource]]:
+    return [(urls.item_page(item.slug), Resource(_PAGES.item(item), urls.MEDIA_TYPES["html"], item.published))
+            for item in items]
+
+
+def item_pages(pages: Pages, items, processes: int):
+    """(path, Resource) of every item page, in item order."""
+    global _PAGES
+    if processes < 2 or len(items) < PARALLEL_FROM:
+        yield from _render_items_lazily(pages, items)
+        return
+    _PAGES = pages
+    chunks = [items[i:i + 250] for i in range(0, len(items), 250)]
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            for rendered in pool.imap(_render_items, chunks):
+                yield from rendered
+    finally:
+        _PAGES = None
+
+
+def _render_items_lazily(pages: Pages, items):
+    for item in items:
+        yield urls.item_page(item.slug), Resource(pages.item(item), urls.MEDIA_TYPES["html"], item.published)
 
 
 class BoundedCache:

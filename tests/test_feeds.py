@@ -172,3 +172,11 @@ def test_every_page_parses_as_html5_without_a_single_error(site):
     for path in pages:
         html5lib.HTMLParser(strict=True).parse(site[path].body)  # raises on any parse error
         assert site[path].body.startswith(b"<!doctype html>\n<html lang=\"en\">"), path
+
+
+def test_item_pages_rendered_by_worker_processes_are_the_same_bytes(catalog, config, site, monkeypatch):
+    import feeds.site
+    monkeypatch.setattr(feeds.site, "PARALLEL_FROM", 1)
+    parallel = build_site(catalog, config, processes=2)
+    assert list(parallel) == list(site)  # same documents, same order
+    assert {p: r.body for p, r in parallel.items()} == {p: r.body for p, r in site.items()}

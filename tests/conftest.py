@@ -65,7 +65,7 @@ def wait_for(url, process, timeout=15):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read()}")
+            raise RuntimeError(f"server exited ({process.returncode}): {process.stderr.read() if process.stderr else ''}")
         try:
             urllib.request.urlopen(url, timeout=1).close()
             return
@@ -91,29 +91,26 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def feeds_serve(seeds, *options):
-    """`feeds serve` on `seeds` at a free loopback port, until the block ends; yields its base URL."""
+def serving(*args, env=None):
+    """A server command run with `--port <free port>` until the block ends; yields its base URL."""
     port = free_port()
-    process = start_server([sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds), "--port", str(port),
-                            *map(str, options)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_server([sys.executable, *map(str, args), "--port", str(port)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}/"
     try:
         wait_for(base, process)
         yield base
     finally:
         stop(process)
+
+
+def feeds_serve(seeds, *options):
+    """`feeds serve` on `seeds`; yields its base URL."""
+    return serving("-m", "feeds", "serve", "--seeds", seeds, *options)
 
 
 @pytest.fixture(scope="session")
 def server():
-    """`python server.py` on a free loopback port, as a user starts it; yields its base URL."""
-    port = free_port()
-    process = start_server([sys.executable, "server.py", "--port", str(port)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                           env={k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")})
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for(base, process)
+    """`python server.py` as a user starts it (no FEEDS_* settings); yields its base URL."""
+    with serving("server.py", env={k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}) as base:
         yield base
-    finally:
-        stop(process)

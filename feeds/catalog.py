@@ -24,14 +24,14 @@ class Catalog:
         return {item.id: search_text(item) for item in self.items}
 
     def in_theme(self, slug: str) -> tuple[Item, ...]:
-        return tuple(item for item in self.items if slug in item.themes)
+        return tuple(item for item in self.items if slug in item.evidence)
 
     def in_country(self, code: str) -> tuple[Item, ...]:
-        return tuple(item for item in self.items if code in item.countries)
+        return tuple(item for item in self.items if code in item.country_evidence)
 
     def countries(self) -> list[Country]:
         """Every country some item is about, by name."""
-        codes = {code for item in self.items for code in item.countries}
+        codes = {code for item in self.items for code in item.country_evidence}
         return sorted((gazetteer().countries[code] for code in codes), key=lambda c: plain(c.name))
 
 

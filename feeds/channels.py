@@ -33,7 +33,8 @@ class Channel:
     complete: bool = False  # an archive page holding its full ARCHIVE_PAGE items: it never changes again
 
     def path(self, fmt: str) -> str:
-        return f"{self.page}{self.stem}.{fmt}" + (f"?{self.query}" if self.query else "")
+        """A feed lives beside its HTML page: / → /feed.atom, /themes/x/ → /themes/x/archive/3.rss."""
+        return self.sibling(self.stem, fmt) + (f"?{self.query}" if self.query else "")
 
     def sibling(self, stem: str, fmt: str) -> str:
         """Path of another document of this channel: an archive page, or "feed", the current one."""
@@ -42,6 +43,11 @@ class Channel:
     @property
     def is_archive(self) -> bool:
         return self.stem != "feed"
+
+    def archive_count(self, size: int) -> int:
+        """Pages of the items older than the feed holds; the last is the one still filling (maybe empty)."""
+        older = len(self.all_items) - len(self.items)
+        return older // size + 1 if older else 0
 
     def archives(self, size: int) -> list[Channel]:
         """Archive pages of the items older than the feed holds, numbered from the oldest, `size`
@@ -52,9 +58,7 @@ class Channel:
         follows: the link a full page carries never has to be added later.
         """
         older = list(reversed(self.all_items[len(self.items):]))  # oldest first
-        if not older:
-            return []
-        count = len(older) // size + 1  # the last page is the one still filling (maybe empty)
+        count = self.archive_count(size)
         pages = []
         for number in range(1, count + 1):
             chunk = tuple(reversed(older[(number - 1) * size:number * size]))  # newest first, as feeds are
@@ -76,8 +80,8 @@ def channels(catalog: Catalog, config: Config) -> list[Channel]:
     def channel(kind, key, name, title, description, page, items, tag_path):
         current = Channel(tag + tag_path, kind, key, name, title, description, page, items,
                           items[:config.feed_size], items[0].published if items else epoch)
-        pages = current.archives(config.feed_size)
-        return dataclasses.replace(current, prev_archive=pages[0].stem) if pages else current
+        newest = current.archive_count(config.feed_size)  # the pages themselves are made by the Site
+        return dataclasses.replace(current, prev_archive=f"archive/{newest}") if newest else current
 
     result = [channel(ALL, "", config.title, config.title, config.description, "/", catalog.items, "feed")]
     for theme in catalog.taxonomy.themes:

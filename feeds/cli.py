@@ -193,7 +193,7 @@ def build(seeds, out, base_url, hub):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         with publishing(out), without_cycle_collection():  # held from the start: a second build fails at once
-            with Progress("rendering", len(catalog.items)) as progress:  # build_site sets the exact total
+            with Progress("rendering", len(catalog.items)) as progress:
                 site = build_site(catalog, config, progress, processes=os.cpu_count() or 1)
             with Progress("writing", len(site) + 1) as progress:
                 changes = publish(site, out, progress)

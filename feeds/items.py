@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slugify import slugify
 
@@ -30,12 +30,19 @@ class Item:
     summary: str
     paragraphs: tuple[str, ...]  # the body without its dateline
     published: dt.datetime
-    themes: tuple[str, ...]
-    evidence: dict[str, tuple[Match, ...]]
+    evidence: dict[str, tuple[Match, ...]]  # theme slug → the words that put the item there
     source: Source
     place: str | None = None  # from the dateline the body opened with, e.g. "Georgetown, Guyana"
-    countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, in order of first mention
-    country_evidence: dict[str, tuple[Mention, ...]] | None = None
+    # ISO 3166-1 alpha-2 code → where the item names the country, in order of first mention
+    country_evidence: dict[str, tuple[Mention, ...]] = field(default_factory=dict)
+
+    @property
+    def themes(self) -> tuple[str, ...]:
+        return tuple(self.evidence)
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        return tuple(self.country_evidence)
 
     @property
     def date(self) -> dt.date:
@@ -109,11 +116,9 @@ def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str) -> 
             summary=summarize(paragraphs),  # never the dateline
             paragraphs=paragraphs,
             published=published,
-            themes=tuple(evidence),
             evidence=evidence,
             source=entry.source,
             place=place,
-            countries=tuple(where),
             country_evidence=where,
         ))
     items.sort(key=lambda item: item.published, reverse=True)

@@ -86,16 +86,13 @@ class Site(Mapping[str, Resource]):
 
 def build_site(catalog: Catalog, config: Config, progress: Callable[[int], None] | None = None,
                processes: int = 1) -> Site:
-    """Every document; `progress(n)` is told of each n documents done (for a progress bar).
+    """Every document; `progress(n)` is told of each n item pages done (most of the work; for a bar).
 
     With `processes` > 1 the item pages, most of the documents, are rendered by forked worker
     processes: only for a single-threaded caller such as `feeds build` (a server's watcher thread
     must not fork)."""
+    progress = progress or (lambda n: None)
     chans = channels(catalog, config)
-    if progress:
-        progress.total = len(chans) + len(catalog.items)
-    else:
-        progress = lambda n: None  # noqa: E731
     feeds = Feeds(config, catalog.taxonomy)
     pages = Pages(catalog, config, chans)
     updated = chans[0].updated
@@ -114,7 +111,6 @@ def build_site(catalog: Catalog, config: Config, progress: Callable[[int], None]
                                                    document.updated, immutable=document.complete)
         if channel.kind != ALL:
             out[channel.page] = Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.updated)
-        progress(1)
     for path, resource in item_pages(pages, catalog.items, processes):
         out[path] = resource
         progress(1)
@@ -139,16 +135,19 @@ PARALLEL_FROM = 2000  # items; below this, starting processes costs more than it
 _PAGES = None  # the Pages a forked worker renders with (inherited, not pickled)
 
 
-def _render_items(items) -> list[tuple[str, Resource]]:
-    return [(urls.item_page(item.slug), Resource(_PAGES.item(item), urls.MEDIA_TYPES["html"], item.published))
-            for item in items]
+def item_page(pages: Pages, item) -> tuple[str, Resource]:
+    return urls.item_page(item.slug), Resource(pages.item(item), urls.MEDIA_TYPES["html"], item.published)
+
+
+def _render_items(items) -> list[tuple[str, Resource]]:  # in a forked worker
+    return [item_page(_PAGES, item) for item in items]
 
 
 def item_pages(pages: Pages, items, processes: int):
     """(path, Resource) of every item page, in item order."""
     global _PAGES
     if processes < 2 or len(items) < PARALLEL_FROM:
-        yield from _render_items_lazily(pages, items)
+        yield from (item_page(pages, item) for item in items)
         return
     _PAGES = pages
     chunks = [items[i:i + 250] for i in range(0, len(items), 250)]
@@ -158,11 +157,6 @@ def item_pages(pages: Pages, items, processes: int):
                 yield from rendered
     finally:
         _PAGES = None
-
-
-def _render_items_lazily(pages: Pages, items):
-    for item in items:
-        yield urls.item_page(item.slug), Resource(pages.item(item), urls.MEDIA_TYPES["html"], item.published)
 
 
 class BoundedCache:

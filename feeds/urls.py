@@ -40,11 +40,6 @@ def country_page(slug: str) -> str:
     return f"/countries/{slug}/"
 
 
-def feed(page: str, fmt: str) -> str:
-    """A feed lives beside its HTML page: / → /feed.atom, /themes/x/ → /themes/x/feed.atom."""
-    return f"{page}feed.{fmt}"
-
-
 OPML = "/feeds.opml"
 STYLESHEET = "/feed.xsl"  # how Atom and RSS documents look when opened in a browser
 

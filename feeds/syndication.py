@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
+from lxml import etree
 from markupsafe import escape
 
 from . import urls
@@ -17,6 +19,7 @@ from .items import Item
 from .places import country_name
 from .themes import Taxonomy
 
+CLOSING = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}  # where a document's items go
 GENERATOR = "iom-digest-feeds"  # no version: upgrading must not change the published bytes
 
 
@@ -38,8 +41,9 @@ def body_text(item: Item) -> str:
 class Feeds:
     """Serializers bound to what every feed shares: base URL, configuration and theme labels."""
 
-    def __init__(self, config: Config, taxonomy: Taxonomy):
+    def __init__(self, config: Config, taxonomy: Taxonomy, cache: dict | None = None):
         self.config = config
+        self.cache = cache  # (item id, format) → serialized element, shared by every document of a build
         self.taxonomy = taxonomy
         self.absolute = urls.Absolute(config.base_url)
 
@@ -50,6 +54,7 @@ class Feeds:
                 + [{"term": code, "scheme": countries, "label": country_name(code)} for code in item.countries])
 
     def _generator(self, channel: Channel, fmt: str) -> FeedGenerator:
+        """The document's head: everything but its entries, which `entry` makes once per item."""
         fg = FeedGenerator()
         fg.id(channel.id)
         fg.title(channel.title)
@@ -70,21 +75,50 @@ class Feeds:
                 fg.link(**link)
         fg.link(href=self.absolute(channel.page), rel="alternate", type="text/html")
         fg.updated(channel.updated)  # also RSS lastBuildDate; feedgen would use the clock
-        for item in channel.items:
-            fe = fg.add_entry(order="append")  # items come newest first; keep that order
-            fe.id(item.id)
-            fe.title(item.title)
-            fe.link(href=self.absolute(urls.item_page(item.slug)), rel="alternate", type="text/html")
-            fe.published(item.published)
-            fe.updated(item.published)
-            fe.category(self.categories(item))
-            if fmt == "atom":
-                fe.summary(item.summary)
-                fe.content(body_html(item), type="html")
-            else:
-                # RSS has one description and readers take it as HTML, so it gets the escaped body
-                fe.content(body_html(item))  # fe.id() already gave the guid, isPermaLink="false"
         return fg
+
+    def _feed_entry(self, item: Item, fmt: str) -> FeedEntry:
+        fe = FeedEntry()
+        fe.id(item.id)
+        fe.title(item.title)
+        fe.link(href=self.absolute(urls.item_page(item.slug)), rel="alternate", type="text/html")
+        fe.published(item.published)
+        fe.updated(item.published)
+        fe.category(self.categories(item))
+        if fmt == "atom":
+            fe.summary(item.summary)
+            fe.content(body_html(item), type="html")
+        else:
+            # RSS has one description and readers take it as HTML, so it gets the escaped body
+            fe.content(body_html(item))  # fe.id() already gave the guid, isPermaLink="false"
+        return fe
+
+    def entry(self, item: Item, fmt: str) -> bytes:
+        """One item's <entry> (Atom) or <item> (RSS), indented for its place in a document.
+
+        An item reads the same in every feed and archive page it is in (four or five of them), so
+        its element is made and serialized once per build (see `entries`), not once per document."""
+        key = (item.id, fmt)
+        if self.cache is not None and key in self.cache:
+            return self.cache[key]
+        fe = self._feed_entry(item, fmt)
+        element, depth = (fe.atom_entry(), 1) if fmt == "atom" else (fe.rss_entry(), 2)
+        etree.indent(element, space="  ", level=depth)
+        data = b"  " * depth + etree.tostring(element, encoding="utf-8") + b"\n"
+        if self.cache is not None:
+            self.cache[key] = data
+        return data
+
+    def _document(self, channel: Channel, fmt: str) -> bytes:
+        """feedgen's document for the head, the items' elements spliced in before its closing tags:
+        the same bytes feedgen writes with the entries added to it (tests/test_syndication.py)."""
+        fg = self._generator(channel, fmt)
+        head = fg.atom_str(pretty=True) if fmt == "atom" else fg.rss_str(pretty=True)
+        close = CLOSING[fmt]
+        if not head.endswith(close):
+            raise AssertionError(f"feedgen's {fmt} document does not end with {close!r}")
+        entries = b"".join(self.entry(item, fmt) for item in channel.items)
+        return self.styled(head[:-len(close)] + entries + close)
 
     def related(self, channel: Channel, fmt: str) -> list[dict]:
         """RFC 5005 archive links and the WebSub hub, as link attributes."""
@@ -100,10 +134,10 @@ class Feeds:
         return links
 
     def atom(self, channel: Channel) -> bytes:
-        return self.styled(self._generator(channel, "atom").atom_str(pretty=True))
+        return self._document(channel, "atom")
 
     def rss(self, channel: Channel) -> bytes:
-        return self.styled(self._generator(channel, "rss").rss_str(pretty=True))
+        return self._document(channel, "rss")
 
     def styled(self, document: bytes) -> bytes:
         """The xml-stylesheet instruction after the XML declaration: a browser shows a page, readers

@@ -1,4 +1,5 @@
 """Every feed the Site builds, read back the way feed readers read it (feedparser)."""
+import dataclasses
 import datetime as dt
 import json
 import xml.etree.ElementTree as ET
@@ -180,3 +181,22 @@ def test_item_pages_rendered_by_worker_processes_are_the_same_bytes(catalog, con
     parallel = build_site(catalog, config, processes=2)
     assert list(parallel) == list(site)  # same documents, same order
     assert {p: r.body for p, r in parallel.items()} == {p: r.body for p, r in site.items()}
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_documents_spliced_from_item_elements_are_the_bytes_feedgen_writes_whole(catalog, config, fmt):
+    """Each item's element is serialized once and spliced into every document it is in; the result
+    must be what feedgen writes when the entries are added to the feed, for feeds and archive pages."""
+    from feeds.channels import channels
+    from feeds.syndication import Feeds
+
+    small = dataclasses.replace(config, feed_size=3)  # the seed's 10 items make archive pages too
+    spliced = Feeds(small, catalog.taxonomy, cache={})
+    documents = [doc for ch in channels(catalog, small) for doc in (ch, *ch.archives(small.feed_size))]
+    assert any(doc.is_archive for doc in documents) and any(len(doc.items) > 1 for doc in documents)
+    for doc in documents:
+        whole = spliced._generator(doc, fmt)
+        for item in doc.items:
+            whole.add_entry(spliced._feed_entry(item, fmt), order="append")
+        expected = spliced.styled(whole.atom_str(pretty=True) if fmt == "atom" else whole.rss_str(pretty=True))
+        assert spliced.render(doc, fmt) == expected, doc.path(fmt)

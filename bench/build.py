@@ -4,8 +4,9 @@
 
 Each N runs in a fresh process on a corpus from bench/corpus.py (written first, not timed):
 read (digest files → entries), classify (entries → items: ids, themes, countries, datelines),
-render (every document of the Site, with its gzip), write (the export, swapped in). Peak RSS is
-the process's own maximum resident set.
+render and write (every document of the Site with its gzip twin, streamed into the export as it
+is rendered, then swapped in: what `feeds build` does). Peak RSS is the maximum resident set of
+the main process and, separately, of the largest worker process.
 """
 from __future__ import annotations
 
@@ -25,10 +26,10 @@ sys.path.insert(0, str(HERE))
 def one(n: int, work: Path) -> dict:
     from feeds.config import Config
     from feeds.digest import read_folder
-    from feeds.export import export
+    from feeds.export import publish, publishing
     from feeds.items import make_items
     from feeds.catalog import Catalog
-    from feeds.site import build_site
+    from feeds.site import Build
     from feeds.themes import Taxonomy
 
     import gc
@@ -43,14 +44,14 @@ def one(n: int, work: Path) -> dict:
     catalog = Catalog(tuple(make_items(reading.entries, taxonomy, config.tag_authority)), taxonomy)
     times["classify"] = time.perf_counter() - start
     start = time.perf_counter()
-    site = build_site(catalog, config, processes=os.cpu_count() or 1)  # as `feeds build` does
-    times["render"] = time.perf_counter() - start
-    start = time.perf_counter()
-    export(site, work / "public")
-    times["write"] = time.perf_counter() - start
-    files = sum(1 for p in (work / "public").rglob("*") if p.is_file())
-    return {"n": n, **times, "total": sum(times.values()), "documents": len(site), "files": files,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    build = Build(catalog, config)
+    with publishing(work / "public"):  # as `feeds build` does
+        changes = publish(build.documents(processes=os.cpu_count() or 1), work / "public", config.cache_max_age)
+    times["render_write"] = time.perf_counter() - start
+    files = sum(len(names) for _, _, names in os.walk(work / "public"))
+    return {"n": n, **times, "total": sum(times.values()), "documents": len(changes.added), "files": files,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 def main() -> int:
@@ -70,11 +71,11 @@ def main() -> int:
             rows.append(json.loads(out.stdout))
             r = rows[-1]
             print(f"{n:>7} items: {r['total']:.1f} s, {r['peak_mb']:.0f} MB peak", file=sys.stderr)
-    print("| items | read s | classify s | render s | write s | total s | documents | files | peak MB |")
+    print("| items | read s | classify s | render + write s | total s | documents | files | peak MB | worker peak MB |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['n']:,} | {r['read']:.2f} | {r['classify']:.2f} | {r['render']:.2f} | {r['write']:.2f} | "
-              f"{r['total']:.2f} | {r['documents']:,} | {r['files']:,} | {r['peak_mb']:.0f} |")
+        print(f"| {r['n']:,} | {r['read']:.2f} | {r['classify']:.2f} | {r['render_write']:.2f} | "
+              f"{r['total']:.2f} | {r['documents']:,} | {r['files']:,} | {r['peak_mb']:.0f} | {r['worker_mb']:.0f} |")
     if len(rows) > 1:
         print(f"\ngrowth: {rows[-1]['n'] // rows[-2]['n']}× the items took "
               f"{rows[-1]['total'] / rows[-2]['total']:.1f}× the time")

@@ -21,7 +21,7 @@ from .config import Config
 from .export import ExportError, publish, publishing
 from .problems import DigestError
 from .serving import DEFAULT_SERVER, SERVERS
-from .site import build_site
+from .site import Build
 
 LISTED_CHANGES = 20  # per kind; beyond that `build` prints a count
 
@@ -193,17 +193,19 @@ def build(seeds, out, base_url, hub):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         with publishing(out), without_cycle_collection():  # held from the start: a second build fails at once
-            with Progress("rendering", len(catalog.items)) as progress:
-                site = build_site(catalog, config, progress, processes=os.cpu_count() or 1)
-            with Progress("writing", len(site) + 1) as progress:
-                changes = publish(site, out, progress)
+            site = Build(catalog, config)
+            with Progress("building", site.size()) as progress:
+                # streamed: each document is written as it is rendered, never all held at once
+                documents = site.documents(processes=os.cpu_count() or 1)
+                changes = publish(documents, out, config.cache_max_age, progress)
     except (ExportError, OSError) as e:
         fail([f"cannot write the export: {e}"])
+    count = changes.unchanged + len(changes.added) + len(changes.changed)
     for name in changes.changed:
-        if "/" + name in site and site["/" + name].immutable:
+        if name in changes.immutable:
             click.echo(f"warning: archive page {name} changed (an older item was added or edited); "
                        "a CDN that cached it as immutable needs it purged", err=True)
-    click.echo(f"{out}: {len(site)} documents for {config.base_url} "
+    click.echo(f"{out}: {count} documents for {config.base_url} "
                f"({len(changes.added)} added, {len(changes.changed)} changed, "
                f"{len(changes.removed)} removed, {changes.unchanged} unchanged)")
     for mark, names in (("+", changes.added), ("~", changes.changed), ("-", changes.removed)):
@@ -212,8 +214,9 @@ def build(seeds, out, base_url, hub):
         if len(names) > LISTED_CHANGES:
             click.echo(f"  {mark} … and {len(names) - LISTED_CHANGES} more")
     if config.websub_hub:  # after the swap: the hub fetches the new documents at once
+        feeds = {channel.path(fmt) for channel in site.channels for fmt in urls.FORMATS}
         changed = [urls.Absolute(config.base_url)("/" + name) for name in changes.added + changes.changed
-                   if ("/" + name) in site.feeds and not site.feeds["/" + name][0].is_archive]
+                   if "/" + name in feeds]
         failures = websub.ping(config.websub_hub, changed)
         for failure in failures:
             click.echo(f"warning: {failure}", err=True)

@@ -15,10 +15,10 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from .hosting import headers_file
-from .site import Site
+from .site import IMMUTABLE, Resource, Site, etag
 
 RENAME_EXCHANGE = 2  # renameat2(2) flag: swap two paths atomically (Linux ≥ 3.15)
 AT_FDCWD = -100
@@ -34,6 +34,7 @@ class Changes:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    immutable: set[str] = field(default_factory=set)  # archive pages published as never changing
 
 
 def file_for(path: str) -> str:
@@ -71,8 +72,9 @@ def target(out: Path) -> Path:
 
 
 def export(site: Site, out: Path, progress: Callable[[int], None] | None = None) -> Changes:
+    """Publish a Site held in memory (the tests, the server's documents)."""
     with publishing(out):
-        return publish(site, out, progress)
+        return publish(site.items(), out, site.config.cache_max_age, progress)
 
 
 @contextmanager
@@ -94,16 +96,20 @@ def publishing(out: Path):
         yield
 
 
-def publish(site: Site, out: Path, progress: Callable[[int], None] | None = None) -> Changes:
-    """Write and swap in; call inside `publishing(out)`."""
-    return _publish(site, target(out), progress or (lambda n: None))
+def publish(documents: Iterable[tuple[str, Resource]], out: Path, max_age: int,
+            progress: Callable[[int], None] | None = None) -> Changes:
+    """Write (site path, Resource) pairs as they come, then swap them in; call inside `publishing(out)`.
+
+    Documents are written and forgotten one by one, so a build of any size needs the memory of one
+    document, not of the whole site."""
+    return _publish(documents, target(out), max_age, progress or (lambda n: None))
 
 
-def _publish(site: Site, out: Path, progress: Callable[[int], None]) -> Changes:
+def _publish(documents, out: Path, max_age: int, progress: Callable[[int], None]) -> Changes:
     new = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        _write(site, new, progress)
-        changes = diff(site, out)
+        written = _write(documents, new, max_age, progress)
+        changes = diff(written, out)
         if not out.exists():
             new.rename(out)
             return changes
@@ -120,51 +126,97 @@ def _publish(site: Site, out: Path, progress: Callable[[int], None]) -> Changes:
     return changes
 
 
-def _write(site: Site, root: Path, progress: Callable[[int], None] = lambda n: None) -> None:
-    # explicit modes: mkdtemp makes folders private and a strict umask would hide files from nginx
-    stamp = site["/"].last_modified.timestamp() if "/" in site else 0
-    for name, data, mtime in [*_documents(site), (HEADERS, headers_file(site).encode(), stamp),
-                              (MARKER, b"written by feeds build; the folder is replaced whole by the next\n", stamp)]:
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        os.chmod(target, 0o644)
-        os.utime(target, (mtime, mtime))  # mtime = newest item: rsync and CDNs see real changes only
-        if not name.endswith(".gz"):
-            progress(1)
+@dataclass(frozen=True)
+class Written:
+    """What is kept of a document once its files are written: enough for _headers, the manifest
+    and the folder times."""
+    etag: str
+    media_type: str
+    cache_control: str
+    mtime: float
+
+
+def _write(documents, root: Path, max_age: int, progress: Callable[[int], None]) -> dict[str, Written]:
+    written: dict[str, Written] = {}
+    folders: dict[str, float] = {}  # folder (relative, "" for root) → newest file time in it
+    for path, resource in documents:
+        name, mtime = file_for(path), resource.last_modified.timestamp()
+        if name in written:
+            raise AssertionError(f"{path} rendered twice")
+        _write_file(root, name, resource.body, mtime, folders)
+        _write_file(root, name + ".gz", resource.gzip, mtime, folders)  # for gzip_static and CDNs
+        written[name] = Written(resource.etag, resource.media_type, resource.cache_control(max_age), mtime)
+        progress(1)
+    stamp = written["index.html"].mtime if "index.html" in written else 0
+    _write_file(root, HEADERS, headers_file(written, max_age).encode(), stamp, folders)
+    _write_file(root, MARKER, manifest(written).encode(), stamp, folders)
     # folders: readable, and timed like their newest file, so two builds are identical trees
-    for folder in sorted([root, *root.rglob("*/")], key=lambda p: len(p.parts), reverse=True):
-        os.chmod(folder, 0o755)
-        newest = max((child.stat().st_mtime for child in folder.iterdir()), default=stamp)
-        os.utime(folder, (newest, newest))
+    for folder, newest in list(folders.items()):
+        while folder:
+            folder = folder.rpartition("/")[0]
+            folders[folder] = max(folders.get(folder, 0), newest)
+    for folder, newest in folders.items():
+        os.chmod(root / folder, 0o755)  # mkdtemp makes folders private and a strict umask would hide files
+        os.utime(root / folder, (newest, newest))
+    return written
+
+
+def _write_file(root: Path, name: str, data: bytes, mtime: float, folders: dict[str, float]) -> None:
+    folder = name.rpartition("/")[0]
+    if folder not in folders:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        folders[folder] = mtime
+    folders[folder] = max(folders[folder], mtime)
+    fd = os.open(root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fchmod(fd, 0o644)  # explicit: a strict umask must not hide files from nginx
+        os.utime(fd, (mtime, mtime))  # mtime = newest item: rsync and CDNs see real changes only
+    finally:
+        os.close(fd)
 
 
 HEADERS = "_headers"  # host configuration beside the documents (not a document of the Site)
+MANIFEST_HEAD = "# written by feeds build; the folder is replaced whole by the next. ETag and file of each document:"
 
 
-def _documents(site: Site):
-    """(file name, bytes, mtime) of every document and its precompressed twin, for gzip_static and
-    CDNs that take precompressed uploads."""
-    for path, resource in site.items():
-        name, stamp = file_for(path), resource.last_modified.timestamp()
-        yield name, resource.body, stamp
-        yield name + ".gz", resource.gzip, stamp
+def manifest(written: dict[str, Written]) -> str:
+    """The export marker's text: each document's ETag, so the next build sees what changed without
+    reading the old files."""
+    return "\n".join([MANIFEST_HEAD, *(f"{w.etag} {name}" for name, w in sorted(written.items()))]) + "\n"
 
 
-def diff(site: Site, out: Path) -> Changes:
-    """What publishing `site` over the export in `out` adds, changes and removes, in documents
+def old_etags(out: Path) -> dict[str, str]:
+    try:
+        lines = (out / MARKER).read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return {}
+    if not lines or lines[0] != MANIFEST_HEAD:  # an export from before manifests
+        return {}
+    return dict(reversed(line.split(" ", 1)) for line in lines[1:] if " " in line)
+
+
+def diff(written: dict[str, Written], out: Path) -> Changes:
+    """What publishing `written` over the export in `out` adds, changes and removes, in documents
     (a document's .gz twin and the host configuration follow their documents)."""
-    old = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} if out.is_dir() else set()
+    old = set()
+    if out.is_dir():
+        for folder, _, files in os.walk(out):
+            relative = os.path.relpath(folder, out)
+            old.update(name if relative == "." else f"{relative}/{name}" for name in files)
     old = {name for name in old if not name.endswith(".gz") and name not in (HEADERS, MARKER)}
+    etags = old_etags(out)
     changes = Changes()
-    new = set()
-    for name, resource in sorted((file_for(path), resource) for path, resource in site.items()):
-        new.add(name)
+    for name in sorted(written):
         if name not in old:
             changes.added.append(name)
-        elif (out / name).read_bytes() != resource.body:
-            changes.changed.append(name)
-        else:
+        elif etags.get(name, None) == written[name].etag or (
+                name not in etags and etag((out / name).read_bytes()) == written[name].etag):
             changes.unchanged += 1
-    changes.removed = sorted(old - new)
+        else:
+            changes.changed.append(name)
+    changes.removed = sorted(old - set(written))
+    changes.immutable = {name for name, document in written.items() if document.cache_control == IMMUTABLE}
     return changes

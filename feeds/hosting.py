@@ -6,21 +6,24 @@ and HTML pages are matched by folder patterns. nginx is configured once, by depl
 """
 from __future__ import annotations
 
-from .site import Site
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .export import Written
 
 HTML_RULES = ["/", "/themes/", "/countries/", "/items/", "/themes/:slug/", "/countries/:code/", "/items/:slug/"]
 
 
-def headers_file(site: Site) -> str:
-    max_age = site.config.cache_max_age
+def headers_file(written: dict[str, Written], max_age: int) -> str:
+    """`written`: file name in the export → what was written there."""
     lines = ["# Content types and cache lifetimes for Netlify and Cloudflare Pages, written by `feeds build`.",
              "# Full archive pages never change: they may be cached for a year.", ""]
     for rule in HTML_RULES:
         lines += [rule, f"  Cache-Control: public, max-age={max_age}", ""]
-    for path, resource in sorted(site.items()):
-        if resource.media_type.startswith("text/html"):
+    for name, document in sorted(written.items()):
+        if document.media_type.startswith("text/html"):
             continue
-        lines += [path, f"  Content-Type: {resource.media_type}",
-                  f"  Cache-Control: {resource.cache_control(max_age)}",
+        lines += ["/" + name, f"  Content-Type: {document.media_type}",
+                  f"  Cache-Control: {document.cache_control}",
                   "  Access-Control-Allow-Origin: *", ""]
     return "\n".join(lines)

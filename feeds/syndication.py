@@ -5,6 +5,7 @@ Every function here is pure: the same channel and base URL give the same bytes.
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
@@ -36,6 +37,22 @@ def body_html(item: Item) -> str:
 
 def body_text(item: Item) -> str:
     return (f"{item.place} — " if item.place else "") + item.body
+
+
+class EntryCache(dict):
+    """(item id, format) → an item's serialized element, kept while documents still to be rendered
+    show the item: `done(document)` after each one drops what no later document needs."""
+
+    def __init__(self, documents: list[Channel]):
+        super().__init__()
+        self.left = Counter(item.id for document in documents for item in document.items)
+
+    def done(self, document: Channel) -> None:
+        for item in document.items:
+            self.left[item.id] -= 1
+            if not self.left[item.id]:
+                for fmt in urls.FORMATS:
+                    self.pop((item.id, fmt), None)
 
 
 class Feeds:
@@ -97,17 +114,23 @@ class Feeds:
         """One item's <entry> (Atom) or <item> (RSS), indented for its place in a document.
 
         An item reads the same in every feed and archive page it is in (four or five of them), so
-        its element is made and serialized once per build (see `entries`), not once per document."""
-        key = (item.id, fmt)
-        if self.cache is not None and key in self.cache:
-            return self.cache[key]
+        its element is made and serialized once per build (see EntryCache), not once per document."""
+        return self.cached(item, fmt, lambda item: self._serialized(item, fmt))
+
+    def _serialized(self, item: Item, fmt: str) -> bytes:
         fe = self._feed_entry(item, fmt)
         element, depth = (fe.atom_entry(), 1) if fmt == "atom" else (fe.rss_entry(), 2)
         etree.indent(element, space="  ", level=depth)
-        data = b"  " * depth + etree.tostring(element, encoding="utf-8") + b"\n"
-        if self.cache is not None:
-            self.cache[key] = data
-        return data
+        return b"  " * depth + etree.tostring(element, encoding="utf-8") + b"\n"
+
+    def cached(self, item: Item, fmt: str, make):
+        """make(item), once per build when there is a cache: an item reads the same everywhere."""
+        if self.cache is None:
+            return make(item)
+        key = (item.id, fmt)
+        if key not in self.cache:
+            self.cache[key] = make(item)
+        return self.cache[key]
 
     def _document(self, channel: Channel, fmt: str) -> bytes:
         """feedgen's document for the head, the items' elements spliced in before its closing tags:
@@ -160,7 +183,7 @@ class Feeds:
             doc["next_url"] = self.absolute(channel.sibling(channel.prev_archive, "json"))
         if self.config.websub_hub and not channel.is_archive:
             doc["hubs"] = [{"type": "WebSub", "url": self.config.websub_hub}]
-        doc["items"] = [self.json_item(item) for item in channel.items]
+        doc["items"] = [self.cached(item, "json", self.json_item) for item in channel.items]
         # compact: json's C encoder only runs without indent; readers do not care, and 100,000 items do
         return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 

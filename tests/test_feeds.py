@@ -178,8 +178,9 @@ def test_every_page_parses_as_html5_without_a_single_error(site):
 def test_item_pages_rendered_by_worker_processes_are_the_same_bytes(catalog, config, site, monkeypatch):
     import feeds.site
     monkeypatch.setattr(feeds.site, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(feeds.site, "CHUNK", 3)  # several tasks, finishing while the feeds render
     parallel = build_site(catalog, config, processes=2)
-    assert list(parallel) == list(site)  # same documents, same order
+    assert sorted(parallel) == sorted(site) and len(parallel) == len(site)  # each document once
     assert {p: r.body for p, r in parallel.items()} == {p: r.body for p, r in site.items()}
 
 
@@ -200,3 +201,8 @@ def test_documents_spliced_from_item_elements_are_the_bytes_feedgen_writes_whole
             whole.add_entry(spliced._feed_entry(item, fmt), order="append")
         expected = spliced.styled(whole.atom_str(pretty=True) if fmt == "atom" else whole.rss_str(pretty=True))
         assert spliced.render(doc, fmt) == expected, doc.path(fmt)
+
+
+def test_the_build_knows_how_many_documents_it_makes(catalog, config, site):
+    from feeds.site import Build
+    assert Build(catalog, config).size() == len(site) == len(list(Build(catalog, config).documents()))

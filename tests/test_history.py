@@ -11,6 +11,7 @@ import pytest
 from feeds.catalog import load_catalog
 from feeds.config import Config
 from feeds.site import build_site
+from feeds.export import export
 
 from .conftest import BASE_URL, ROOT, run_feeds
 
@@ -111,9 +112,9 @@ def test_export_is_reproducible_byte_for_byte_and_time_for_time(tmp_path):
 
 
 def test_headers_file_gives_every_feed_its_type_and_lifetime(big, tmp_path):
-    from feeds.hosting import headers_file
     folder, site = big
-    text = headers_file(site)
+    export(site, tmp_path / "public")
+    text = (tmp_path / "public" / "_headers").read_text()
     blocks = {block.splitlines()[0]: block.splitlines()[1:] for block in text.split("\n\n") if block.startswith("/")}
     assert blocks["/feed.json"] == ["  Content-Type: application/feed+json", "  Cache-Control: public, max-age=300",
                                     "  Access-Control-Allow-Origin: *"]

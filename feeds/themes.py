@@ -1,9 +1,12 @@
 """Themes: the taxonomy (data, in taxonomy.toml) and the explainable classifier that applies it."""
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Iterable
 from importlib import resources
 
 from .problems import DigestError, Problem
@@ -18,6 +21,40 @@ def term_pattern(term: str) -> str:
         stem = word.rstrip("*")
         words.append(re.escape(stem) + (r"[\w-]*" if word.endswith("*") else ""))
     return r"(?<![\w-])" + r"\s+".join(words) + r"(?![\w-])"
+
+
+WORD = re.compile(r"[\w-]+")  # what a term's word matches whole: runs of word characters and hyphens
+
+
+def term_words(term: str) -> frozenset[str]:
+    """A term's words in lower case, "*" kept on those that take any ending: "Report* on" → {"report*", "on"}."""
+    return frozenset(m[0].lower() + ("*" if term[m.end():m.end() + 1] == "*" else "") for m in WORD.finditer(term))
+
+
+class Needed:
+    """Every word some term uses, and the stems of those that take any ending."""
+
+    def __init__(self, terms: Iterable[frozenset[str]]):
+        self.words = frozenset().union(*terms)
+        self.stems = sorted(word[:-1] for word in self.words if word.endswith("*"))
+
+
+class Vocabulary:
+    """The words of an item among those the terms use, for ruling terms out before any regex runs:
+    a term whose words are not all in the text cannot match, however vetoes and used-up words
+    later cut the text. Classifying got 2.5 times faster (README, build benchmark)."""
+
+    def __init__(self, text: str, needed: Needed):
+        words = set(WORD.findall(text.lower()))
+        self.words = words & needed.words
+        ordered = sorted(words)
+        for stem in needed.stems:
+            at = bisect.bisect_left(ordered, stem)  # the first word ≥ the stem starts with it, if any does
+            if at < len(ordered) and ordered[at].startswith(stem):
+                self.words.add(stem + "*")
+
+    def may_match(self, words: frozenset[str]) -> bool:
+        return words <= self.words
 
 
 @dataclass(frozen=True)
@@ -51,41 +88,40 @@ class Theme:
 
     def __post_init__(self):
         terms = [(t, STRONG) for t in self.strong] + [(t, WEAK) for t in self.weak]
-        # (term, weight, pattern, needle): the needle, the term's first word without its ending, is
-        # looked for with a plain substring search first, which rules most terms out cheaply
-        object.__setattr__(self, "_terms", [(t, w, re.compile(term_pattern(t), re.I), t.split()[0].rstrip("*").lower())
+        # (term, weight, pattern, words): the words rule the term out before its regex runs
+        object.__setattr__(self, "_terms", [(t, w, re.compile(term_pattern(t), re.I), term_words(t))
                                             for t, w in terms])
         veto = "|".join(term_pattern(v) for v in self.veto)
         object.__setattr__(self, "_veto", re.compile(veto, re.I) if veto else None)
-        object.__setattr__(self, "_veto_needles", {v.split()[0].rstrip("*").lower() for v in self.veto})
+        object.__setattr__(self, "_veto_words", [term_words(v) for v in self.veto])
+        object.__setattr__(self, "needed", Needed([words for *_, words in self._terms] + self._veto_words))
 
-    def matches(self, title: str, body: str) -> tuple[Match, ...]:
+    def matches(self, title: str, body: str, vocabulary: Vocabulary | None = None) -> tuple[Match, ...]:
         """Every term found, counted once at its best place (title before body).
 
         Words a term matched are used up, so a weak term inside a strong phrase
         ("smuggling" in "migrant smuggling") does not count a second time.
         """
-        lowered = (title + "\n" + body).lower()
-        if self._veto and any(needle in lowered for needle in self._veto_needles):
+        vocabulary = vocabulary or Vocabulary(title + "\n" + body, self.needed)
+        if self._veto and any(map(vocabulary.may_match, self._veto_words)):
             title, body = self._veto.sub(" ", title), self._veto.sub(" ", body)
-            lowered = (title + "\n" + body).lower()
-        found = []
-        for term, weight, pattern, needle in self._terms:  # strong terms first
-            if needle not in lowered:
+        found, present = [], vocabulary.words
+        for term, weight, pattern, words in self._terms:  # strong terms first
+            if not words <= present:
                 continue
             if m := pattern.search(title):
                 found.append(Match(term, m.group(), "title", weight * TITLE_FACTOR))
-            elif m := pattern.search(body):
+                title = pattern.sub(" ", title)
+            elif m := pattern.search(body):  # none in the title, so nothing there to use up
                 found.append(Match(term, m.group(), "body", weight))
             else:
                 continue
-            title, body = pattern.sub(" ", title), pattern.sub(" ", body)
-            lowered = (title + "\n" + body).lower()
+            body = pattern.sub(" ", body)
         return tuple(found)
 
-    def evidence(self, title: str, body: str) -> tuple[Match, ...] | None:
+    def evidence(self, title: str, body: str, vocabulary: Vocabulary | None = None) -> tuple[Match, ...] | None:
         """The matches that put an item in this theme, or None when it does not belong."""
-        found = self.matches(title, body)
+        found = self.matches(title, body, vocabulary)
         return found if sum(m.score for m in found) >= self.threshold else None
 
 
@@ -149,6 +185,10 @@ class Taxonomy:
                   yields_to=tuple(t.get("yields_to", ())))
             for slug, t in themes.items()))
 
+    @cached_property
+    def needed(self) -> Needed:
+        return Needed(theme.needed.words for theme in self.themes)
+
     def __getitem__(self, slug: str) -> Theme:
         for theme in self.themes:
             if theme.slug == slug:
@@ -158,8 +198,9 @@ class Taxonomy:
     def classify(self, title: str, body: str) -> dict[str, tuple[Match, ...]]:
         """Theme slug → evidence, for every theme the item belongs to, in taxonomy order."""
         result = {}
+        vocabulary = Vocabulary(title + "\n" + body, self.needed)  # once for all themes
         for theme in self.themes:
-            evidence = theme.evidence(title, body)
+            evidence = theme.evidence(title, body, vocabulary)
             if evidence:
                 result[theme.slug] = evidence
         return {slug: evidence for slug, evidence in result.items()

@@ -89,3 +89,39 @@ def test_any_items_build_a_site_whose_feeds_read_back_the_same(items_in):
         assert got == seen
     doc = json.loads(site["/feed.json"].body)
     assert [(i["id"], i["title"], dt.datetime.fromisoformat(i["date_published"])) for i in doc["items"]] == want
+
+
+NAMES = st.lists(st.text("abDdinoc Ré", min_size=1, max_size=8).map(str.strip).filter(bool), min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NAMES, st.text("abDdinoc Ré-s,", max_size=60))
+def test_the_trie_shaped_name_pattern_finds_what_an_alternation_longest_first_finds(names, text):
+    from feeds.places import trie_pattern
+    import re as re_
+    alternation = "|".join(map(re_.escape, sorted(set(names), key=len, reverse=True)))
+    slow = re_.compile(rf"(?<![\w-])({alternation})s?(?![\w-])")
+    fast = re_.compile(rf"(?<![\w-])({trie_pattern(set(names))})s?(?![\w-])")
+    assert [m.span(1) for m in fast.finditer(text)] == [m.span(1) for m in slow.finditer(text)]
+
+
+class EveryWord:
+    """A vocabulary that rules nothing out: the classifier as it would be with no prefilter."""
+    words = type("All", (), {"__ge__": lambda self, other: True})()
+
+    def may_match(self, words):
+        return True
+
+
+TERMS_TEXT = st.lists(st.sampled_from(
+    ["migrant", "smuggling", "Migrant Smuggling", "labour", "recruitment", "recruiters", "trafficking", "victims",
+     "of", "the", "border", "management", "migration", "governance", "policy", "Police", "workers", "jobs",
+     "anti-trafficking", "children", "diaspora", "hurricane", ",", ".", "-", "\n\n", "safe,", "orderly"]),
+    max_size=30).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TERMS_TEXT, TERMS_TEXT)
+def test_ruling_terms_out_by_their_words_never_changes_a_result(title, body):
+    for theme in TAXONOMY.themes:
+        assert theme.matches(title, body) == theme.matches(title, body, EveryWord()), theme.slug

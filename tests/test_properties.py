@@ -113,11 +113,12 @@ class EveryWord:
         return True
 
 
-TERMS_TEXT = st.lists(st.sampled_from(
-    ["migrant", "smuggling", "Migrant Smuggling", "labour", "recruitment", "recruiters", "trafficking", "victims",
-     "of", "the", "border", "management", "migration", "governance", "policy", "Police", "workers", "jobs",
-     "anti-trafficking", "children", "diaspora", "hurricane", ",", ".", "-", "\n\n", "safe,", "orderly"]),
-    max_size=30).map(" ".join)
+# text made of the taxonomy's own words (with endings where a term takes any), punctuation and case
+TERM_WORDS = sorted(word.rstrip("*") for word in TAXONOMY.needed.words)
+TERMS_TEXT = st.lists(st.one_of(
+    st.tuples(st.sampled_from(TERM_WORDS), st.sampled_from(["", "s", "ment", "-led"]), st.booleans()).map(
+        lambda t: (t[0] + t[1]).title() if t[2] else t[0] + t[1]),
+    st.sampled_from([",", ".", "-", "\n\n", "the", "of"])), max_size=40).map(" ".join)
 
 
 @settings(max_examples=300, deadline=None)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 def one(n: int, work: Path) -> dict:
     from feeds.config import Config
     from feeds.digest import read_folder
-    from feeds.export import publish, publishing
+    from feeds.export import publish_build, publishing
     from feeds.items import make_items
     from feeds.catalog import Catalog
     from feeds.site import Build
@@ -46,7 +46,7 @@ def one(n: int, work: Path) -> dict:
     start = time.perf_counter()
     build = Build(catalog, config)
     with publishing(work / "public"):  # as `feeds build` does
-        changes = publish(build.documents(processes=os.cpu_count() or 1), work / "public", config.cache_max_age)
+        changes = publish_build(build, work / "public", os.cpu_count() or 1)
     times["render_write"] = time.perf_counter() - start
     files = sum(len(names) for _, _, names in os.walk(work / "public"))
     return {"n": n, **times, "total": sum(times.values()), "documents": len(changes.added), "files": files,

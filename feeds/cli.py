@@ -18,7 +18,7 @@ import click
 from . import urls, websub
 from .catalog import Catalog, load_catalog
 from .config import Config
-from .export import ExportError, publish, publishing
+from .export import ExportError, publish_build, publishing
 from .problems import DigestError
 from .serving import DEFAULT_SERVER, SERVERS
 from .site import Build
@@ -196,8 +196,7 @@ def build(seeds, out, base_url, hub):
             site = Build(catalog, config)
             with Progress("building", site.size()) as progress:
                 # streamed: each document is written as it is rendered, never all held at once
-                documents = site.documents(processes=os.cpu_count() or 1)
-                changes = publish(documents, out, config.cache_max_age, progress)
+                changes = publish_build(site, out, os.cpu_count() or 1, progress)
     except (ExportError, OSError) as e:
         fail([f"cannot write the export: {e}"])
     count = changes.unchanged + len(changes.added) + len(changes.changed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import glob
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .hosting import headers_file
-from .site import IMMUTABLE, Resource, Site, etag
+from .site import IMMUTABLE, Build, Resource, Site, etag
 
 RENAME_EXCHANGE = 2  # renameat2(2) flag: swap two paths atomically (Linux ≥ 3.15)
 AT_FDCWD = -100
@@ -98,17 +99,71 @@ def publishing(out: Path):
 
 def publish(documents: Iterable[tuple[str, Resource]], out: Path, max_age: int,
             progress: Callable[[int], None] | None = None) -> Changes:
-    """Write (site path, Resource) pairs as they come, then swap them in; call inside `publishing(out)`.
+    """Write (site path, Resource) pairs as they come, then swap them in; call inside `publishing(out)`."""
+    progress = progress or (lambda n: None)
 
-    Documents are written and forgotten one by one, so a build of any size needs the memory of one
-    document, not of the whole site."""
-    return _publish(documents, target(out), max_age, progress or (lambda n: None))
+    def fill(writer: Writer) -> None:
+        for path, resource in documents:
+            writer.write(path, resource)
+            progress(1)
+
+    return _publish(fill, target(out), max_age)
 
 
-def _publish(documents, out: Path, max_age: int, progress: Callable[[int], None]) -> Changes:
+def publish_build(build: Build, out: Path, processes: int = 1,
+                  progress: Callable[[int], None] | None = None) -> Changes:
+    """Render and write a whole build, then swap it in; call inside `publishing(out)`.
+
+    Documents are written and forgotten one by one, so a build of any size needs the memory of a
+    few documents, not of the whole site. With `processes` > 1, forked workers render and write
+    the item pages (most of the documents) while this process renders and writes the rest: only
+    for a single-threaded caller such as `feeds build` (a server's watcher thread must not fork)."""
+    progress = progress or (lambda n: None)
+
+    def fill(writer: Writer) -> None:
+        global _WORKER
+        items = len(build.catalog.items)
+        if processes < 2 or items < PARALLEL_FROM:
+            for path, resource in build.documents():
+                writer.write(path, resource)
+                progress(1)
+            return
+        _WORKER = (build, writer.root, writer.max_age)  # inherited by the forked workers, not pickled
+        try:
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                spans = [(i, min(i + CHUNK, items)) for i in range(0, items, CHUNK)]
+                results = pool.imap_unordered(_write_item_pages, spans)
+                for path, resource in build.documents(item_pages=False):
+                    writer.write(path, resource)
+                    progress(1)
+                for written, folders in results:
+                    writer.add(written, folders)
+                    progress(len(written))
+        finally:
+            _WORKER = None
+
+    return _publish(fill, target(out), build.config.cache_max_age)
+
+
+PARALLEL_FROM = 2000  # items; below this, starting processes costs more than it saves
+CHUNK = 250  # item pages per worker task
+_WORKER = None  # (build, root, max_age) for the forked workers
+
+
+def _write_item_pages(span: tuple[int, int]):  # in a forked worker
+    build, root, max_age = _WORKER
+    writer = Writer(root, max_age)
+    for path, resource in build.item_pages(*span):
+        writer.write(path, resource)
+    return writer.written, writer.folders
+
+
+def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int) -> Changes:
     new = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        written = _write(documents, new, max_age, progress)
+        writer = Writer(new, max_age)
+        fill(writer)
+        written = writer.finish()
         changes = diff(written, out)
         if not out.exists():
             new.rename(out)
@@ -136,46 +191,60 @@ class Written:
     mtime: float
 
 
-def _write(documents, root: Path, max_age: int, progress: Callable[[int], None]) -> dict[str, Written]:
-    written: dict[str, Written] = {}
-    folders: dict[str, float] = {}  # folder (relative, "" for root) → newest file time in it
-    for path, resource in documents:
+class Writer:
+    """Writes documents into a new export folder, each with its .gz twin, and remembers what it wrote."""
+
+    def __init__(self, root: Path, max_age: int):
+        self.root, self.max_age = root, max_age
+        self.written: dict[str, Written] = {}  # file name → what was written there
+        self.folders: dict[str, float] = {}  # folder ("" for the root) → newest file time in it
+
+    def write(self, path: str, resource: Resource) -> None:
         name, mtime = file_for(path), resource.last_modified.timestamp()
-        if name in written:
+        if name in self.written:
             raise AssertionError(f"{path} rendered twice")
-        _write_file(root, name, resource.body, mtime, folders)
-        _write_file(root, name + ".gz", resource.gzip, mtime, folders)  # for gzip_static and CDNs
-        written[name] = Written(resource.etag, resource.media_type, resource.cache_control(max_age), mtime)
-        progress(1)
-    stamp = written["index.html"].mtime if "index.html" in written else 0
-    _write_file(root, HEADERS, headers_file(written, max_age).encode(), stamp, folders)
-    _write_file(root, MARKER, manifest(written).encode(), stamp, folders)
-    # folders: readable, and timed like their newest file, so two builds are identical trees
-    for folder, newest in list(folders.items()):
-        while folder:
-            folder = folder.rpartition("/")[0]
-            folders[folder] = max(folders.get(folder, 0), newest)
-    for folder, newest in folders.items():
-        os.chmod(root / folder, 0o755)  # mkdtemp makes folders private and a strict umask would hide files
-        os.utime(root / folder, (newest, newest))
-    return written
+        self._file(name, resource.body, mtime)
+        self._file(name + ".gz", resource.gzip, mtime)  # for gzip_static and CDNs that take precompressed files
+        self.written[name] = Written(resource.etag, resource.media_type, resource.cache_control(self.max_age), mtime)
 
+    def add(self, written: dict[str, Written], folders: dict[str, float]) -> None:
+        """What a worker wrote into the same folder."""
+        if twice := written.keys() & self.written.keys():
+            raise AssertionError(f"{sorted(twice)[0]} rendered twice")
+        self.written.update(written)
+        for folder, newest in folders.items():
+            self.folders[folder] = max(self.folders.get(folder, 0), newest)
 
-def _write_file(root: Path, name: str, data: bytes, mtime: float, folders: dict[str, float]) -> None:
-    folder = name.rpartition("/")[0]
-    if folder not in folders:
-        (root / folder).mkdir(parents=True, exist_ok=True)
-        folders[folder] = mtime
-    folders[folder] = max(folders[folder], mtime)
-    fd = os.open(root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fchmod(fd, 0o644)  # explicit: a strict umask must not hide files from nginx
-        os.utime(fd, (mtime, mtime))  # mtime = newest item: rsync and CDNs see real changes only
-    finally:
-        os.close(fd)
+    def finish(self) -> dict[str, Written]:
+        """The host configuration and the manifest, then folders readable and timed like their
+        newest file, so two builds are identical trees."""
+        stamp = self.written["index.html"].mtime if "index.html" in self.written else 0
+        self._file(HEADERS, headers_file(self.written, self.max_age).encode(), stamp)
+        self._file(MARKER, manifest(self.written).encode(), stamp)
+        for folder, newest in list(self.folders.items()):
+            while folder:
+                folder = folder.rpartition("/")[0]
+                self.folders[folder] = max(self.folders.get(folder, 0), newest)
+        for folder, newest in self.folders.items():
+            os.chmod(self.root / folder, 0o755)  # mkdtemp makes folders private; a strict umask would too
+            os.utime(self.root / folder, (newest, newest))
+        return self.written
+
+    def _file(self, name: str, data: bytes, mtime: float) -> None:
+        folder = name.rpartition("/")[0]
+        if folder not in self.folders:
+            (self.root / folder).mkdir(parents=True, exist_ok=True)
+            self.folders[folder] = mtime
+        self.folders[folder] = max(self.folders[folder], mtime)
+        fd = os.open(self.root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fchmod(fd, 0o644)  # explicit: a strict umask must not hide files from nginx
+            os.utime(fd, (mtime, mtime))  # mtime = newest item: rsync and CDNs see real changes only
+        finally:
+            os.close(fd)
 
 
 HEADERS = "_headers"  # host configuration beside the documents (not a document of the Site)

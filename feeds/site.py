@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
 from dataclasses import dataclass, field
 import threading
 from collections import OrderedDict
-from contextlib import contextmanager
 from typing import Callable, Iterator, Mapping
 
 from isal import igzip
@@ -89,11 +87,10 @@ class Site(Mapping[str, Resource]):
         return self.render_filtered(path, wanted) if wanted else self[path]
 
 
-def build_site(catalog: Catalog, config: Config, progress: Callable[[int], None] | None = None,
-               processes: int = 1) -> Site:
+def build_site(catalog: Catalog, config: Config) -> Site:
     """Every document in memory, for the server (`feeds build` streams them to disk instead)."""
     build = Build(catalog, config)
-    out = dict(build.documents(progress, processes))
+    out = dict(build.documents())
     by_path = {channel.path(fmt): (channel, fmt) for channel in build.channels for fmt in urls.FORMATS}
     cache = BoundedCache(FILTERED_CACHE_BYTES)
     feeds = Feeds(config, catalog.taxonomy)  # the build's entry cache is not kept for the Site's lifetime
@@ -111,7 +108,10 @@ def build_site(catalog: Catalog, config: Config, progress: Callable[[int], None]
 
 
 class Build:
-    """What renders every document of the URL map, once, in an order that keeps memory flat."""
+    """What renders every document of the URL map, once, in an order that keeps memory flat.
+
+    Item pages, most of the documents, can be rendered apart (`item_pages(start, stop)`), which
+    is how `feeds build` spreads them over worker processes."""
 
     def __init__(self, catalog: Catalog, config: Config):
         self.catalog, self.config = catalog, config
@@ -124,83 +124,36 @@ class Build:
         topics = sum(1 for channel in self.channels if channel.kind != ALL)
         return 6 + topics + feeds * len(urls.FORMATS) + len(self.catalog.items)
 
-    def documents(self, progress: Callable[[int], None] | None = None,
-                  processes: int = 1) -> Iterator[tuple[str, Resource]]:
-        """(site path, Resource) of every document, each once; `progress(n)` counts item pages.
-
-        With `processes` > 1, forked workers render the item pages (most of the documents) while
-        this process renders the feeds: only for a single-threaded caller such as `feeds build`
-        (a server's watcher thread must not fork)."""
-        progress = progress or (lambda n: None)
+    def documents(self, item_pages: bool = True) -> Iterator[tuple[str, Resource]]:
+        """(site path, Resource) of every document, each once (without the item pages if told)."""
         pages, config = self.pages, self.config
         updated = self.channels[0].updated
-        with item_pages(pages, self.catalog.items, processes) as finished:
-            yield "/", Resource(pages.index(), urls.MEDIA_TYPES["html"], updated)
-            yield urls.OPML, Resource(pages.opml(), urls.MEDIA_TYPES["opml"], updated)
-            yield urls.STYLESHEET, Resource(pages.stylesheet(), urls.MEDIA_TYPES["xsl"], EPOCH)
-            yield urls.THEMES, Resource(pages.topics(THEME), urls.MEDIA_TYPES["html"], updated)
-            yield urls.COUNTRIES, Resource(pages.topics(COUNTRY), urls.MEDIA_TYPES["html"], updated)
-            yield urls.ITEMS, Resource(pages.items(), urls.MEDIA_TYPES["html"], updated)
-            for channel in self.channels:
-                if channel.kind != ALL:
-                    yield channel.page, Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.updated)
-            # oldest documents first, so an item's serialized elements are made at its first document
-            # and dropped after its last, a few pages later, instead of all held to the end
-            documents = sorted((doc for channel in self.channels for doc in (channel, *channel.archives(config.feed_size))),
-                               key=lambda doc: doc.items[-1].published if doc.items else EPOCH)
-            entries = EntryCache(documents)
-            feeds = Feeds(config, self.catalog.taxonomy, entries)
-            for document in documents:
-                for fmt in urls.FORMATS:
-                    yield document.path(fmt), Resource(feeds.render(document, fmt), urls.MEDIA_TYPES[fmt],
-                                                       document.updated, immutable=document.complete)
-                entries.done(document)
-                for path_resource in finished(wait=False):  # item pages done meanwhile: on, not piled up
-                    yield path_resource
-                    progress(1)
-            for path_resource in finished(wait=True):
-                yield path_resource
-                progress(1)
+        yield "/", Resource(pages.index(), urls.MEDIA_TYPES["html"], updated)
+        yield urls.OPML, Resource(pages.opml(), urls.MEDIA_TYPES["opml"], updated)
+        yield urls.STYLESHEET, Resource(pages.stylesheet(), urls.MEDIA_TYPES["xsl"], EPOCH)
+        yield urls.THEMES, Resource(pages.topics(THEME), urls.MEDIA_TYPES["html"], updated)
+        yield urls.COUNTRIES, Resource(pages.topics(COUNTRY), urls.MEDIA_TYPES["html"], updated)
+        yield urls.ITEMS, Resource(pages.items(), urls.MEDIA_TYPES["html"], updated)
+        for channel in self.channels:
+            if channel.kind != ALL:
+                yield channel.page, Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.updated)
+        # oldest documents first, so an item's serialized elements are made at its first document
+        # and dropped after its last, a few pages later, instead of all held to the end
+        documents = sorted((doc for channel in self.channels for doc in (channel, *channel.archives(config.feed_size))),
+                           key=lambda doc: doc.items[-1].published if doc.items else EPOCH)
+        entries = EntryCache(documents)
+        feeds = Feeds(config, self.catalog.taxonomy, entries)
+        for document in documents:
+            for fmt in urls.FORMATS:
+                yield document.path(fmt), Resource(feeds.render(document, fmt), urls.MEDIA_TYPES[fmt],
+                                                   document.updated, immutable=document.complete)
+            entries.done(document)
+        if item_pages:
+            yield from self.item_pages(0, len(self.catalog.items))
 
-
-PARALLEL_FROM = 2000  # items; below this, starting processes costs more than it saves
-CHUNK = 250  # item pages per task
-_PAGES = None  # the Pages a forked worker renders with (inherited, not pickled)
-
-
-def item_page(pages: Pages, item) -> tuple[str, Resource]:
-    return urls.item_page(item.slug), Resource(pages.item(item), urls.MEDIA_TYPES["html"], item.published)
-
-
-def _render_items(span: tuple[int, int]) -> list[tuple[str, Resource]]:  # in a forked worker
-    return [item_page(_PAGES, item) for item in _PAGES.catalog.items[span[0]:span[1]]]
-
-
-@contextmanager
-def item_pages(pages: Pages, items, processes: int):
-    """Item pages, rendered in order: yields `finished(wait)`, an iterator over the (path, Resource)
-    pairs done so far (all that remain, with `wait`). Workers start at once and run alongside."""
-    global _PAGES
-    if processes < 2 or len(items) < PARALLEL_FROM:
-        yield lambda wait: (item_page(pages, item) for item in items) if wait else iter(())
-        return
-    _PAGES = pages
-    try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            spans = [(i, min(i + CHUNK, len(items))) for i in range(0, len(items), CHUNK)]
-            results = pool.imap(_render_items, spans)
-
-            def finished(wait: bool):
-                while True:
-                    try:
-                        rendered = results.next() if wait else results.next(timeout=0)
-                    except (StopIteration, multiprocessing.TimeoutError):
-                        return
-                    yield from rendered
-
-            yield finished
-    finally:
-        _PAGES = None
+    def item_pages(self, start: int, stop: int) -> Iterator[tuple[str, Resource]]:
+        for item in self.catalog.items[start:stop]:
+            yield urls.item_page(item.slug), Resource(self.pages.item(item), urls.MEDIA_TYPES["html"], item.published)
 
 
 class BoundedCache:

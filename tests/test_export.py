@@ -128,3 +128,26 @@ def test_folders_are_timed_like_their_newest_file(site, tmp_path):
     export(site, tmp_path / "public")
     folder = tmp_path / "public" / "themes" / "smuggling"
     assert os.stat(folder).st_mtime == max(p.stat().st_mtime for p in folder.iterdir())
+
+
+def test_worker_processes_write_the_same_tree_as_one_process(catalog, config, tmp_path, monkeypatch):
+    """feeds build renders and writes item pages in forked workers while it writes the feeds."""
+    import feeds.export
+    from feeds.export import publish_build, publishing
+    from feeds.site import Build
+
+    def tree_with_times(root):
+        return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None, p.stat().st_mtime,
+                                                 p.stat().st_mode) for p in root.rglob("*")}
+
+    monkeypatch.setattr(feeds.export, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(feeds.export, "CHUNK", 3)  # several tasks, finishing while the feeds are written
+    trees = []
+    for processes in (1, 2):
+        out = tmp_path / f"public-{processes}"
+        with publishing(out):
+            changes = publish_build(Build(catalog, config), out, processes)
+        assert len(changes.added) == Build(catalog, config).size()
+        trees.append(tree_with_times(out))
+    assert trees[0] == trees[1]
+    assert sum(1 for name in trees[0] if name.startswith("items/") and name.count("/") == 2 and name.endswith(".html")) == 10

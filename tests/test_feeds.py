@@ -175,15 +175,6 @@ def test_every_page_parses_as_html5_without_a_single_error(site):
         assert site[path].body.startswith(b"<!doctype html>\n<html lang=\"en\">"), path
 
 
-def test_item_pages_rendered_by_worker_processes_are_the_same_bytes(catalog, config, site, monkeypatch):
-    import feeds.site
-    monkeypatch.setattr(feeds.site, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(feeds.site, "CHUNK", 3)  # several tasks, finishing while the feeds render
-    parallel = build_site(catalog, config, processes=2)
-    assert sorted(parallel) == sorted(site) and len(parallel) == len(site)  # each document once
-    assert {p: r.body for p, r in parallel.items()} == {p: r.body for p, r in site.items()}
-
-
 @pytest.mark.parametrize("fmt", ["atom", "rss"])
 def test_documents_spliced_from_item_elements_are_the_bytes_feedgen_writes_whole(catalog, config, fmt):
     """Each item's element is serialized once and spliced into every document it is in; the result

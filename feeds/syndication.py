@@ -39,6 +39,10 @@ def body_text(item: Item) -> str:
     return (f"{item.place} — " if item.place else "") + item.body
 
 
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 class EntryCache(dict):
     """(item id, format) → an item's serialized element, kept while documents still to be rendered
     show the item: `done(document)` after each one drops what no later document needs."""
@@ -94,20 +98,17 @@ class Feeds:
         fg.updated(channel.updated)  # also RSS lastBuildDate; feedgen would use the clock
         return fg
 
-    def _feed_entry(self, item: Item, fmt: str) -> FeedEntry:
+    def _feed_entry(self, item: Item) -> FeedEntry:
+        """The item as feedgen's entry; with the summary only in Atom (see `_serialized`)."""
         fe = FeedEntry()
-        fe.id(item.id)
+        fe.id(item.id)  # also the RSS guid, isPermaLink="false"
         fe.title(item.title)
         fe.link(href=self.absolute(urls.item_page(item.slug)), rel="alternate", type="text/html")
         fe.published(item.published)
         fe.updated(item.published)
         fe.category(self.categories(item))
-        if fmt == "atom":
-            fe.summary(item.summary)
-            fe.content(body_html(item), type="html")
-        else:
-            # RSS has one description and readers take it as HTML, so it gets the escaped body
-            fe.content(body_html(item))  # fe.id() already gave the guid, isPermaLink="false"
+        # RSS has one description and readers take it as HTML, so it gets the escaped body
+        fe.content(body_html(item), type="html")
         return fe
 
     def entry(self, item: Item, fmt: str) -> bytes:
@@ -115,11 +116,23 @@ class Feeds:
 
         An item reads the same in every feed and archive page it is in (four or five of them), so
         its element is made and serialized once per build (see EntryCache), not once per document."""
-        return self.cached(item, fmt, lambda item: self._serialized(item, fmt))
+        if self.cache is None:
+            return self._serialized(item)[fmt]
+        if (item.id, fmt) not in self.cache:
+            for each, data in self._serialized(item).items():
+                self.cache[item.id, each] = data
+        return self.cache[item.id, fmt]
 
-    def _serialized(self, item: Item, fmt: str) -> bytes:
-        fe = self._feed_entry(item, fmt)
-        element, depth = (fe.atom_entry(), 1) if fmt == "atom" else (fe.rss_entry(), 2)
+    def _serialized(self, item: Item) -> dict[str, bytes]:
+        """Both XML formats from one FeedEntry: RSS first, before the summary, which feedgen would
+        otherwise make the RSS description in place of the body."""
+        fe = self._feed_entry(item)
+        rss = fe.rss_entry()
+        fe.summary(item.summary)
+        return {"rss": self._indented(rss, 2), "atom": self._indented(fe.atom_entry(), 1)}
+
+    @staticmethod
+    def _indented(element, depth: int) -> bytes:
         etree.indent(element, space="  ", level=depth)
         return b"  " * depth + etree.tostring(element, encoding="utf-8") + b"\n"
 
@@ -183,9 +196,11 @@ class Feeds:
             doc["next_url"] = self.absolute(channel.sibling(channel.prev_archive, "json"))
         if self.config.websub_hub and not channel.is_archive:
             doc["hubs"] = [{"type": "WebSub", "url": self.config.websub_hub}]
-        doc["items"] = [self.cached(item, "json", self.json_item) for item in channel.items]
-        # compact: json's C encoder only runs without indent; readers do not care, and 100,000 items do
-        return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        # compact: json's C encoder only runs without indent; readers do not care, and 100,000 items do.
+        # Items are encoded once each and spliced in, as in Atom and RSS: `"items":[…]` comes last.
+        head = dumps(doc)[:-1]
+        items = ",".join(self.cached(item, "json", lambda item: dumps(self.json_item(item))) for item in channel.items)
+        return f'{head},"items":[{items}]}}\n'.encode("utf-8")
 
     def json_item(self, item: Item) -> dict:
         return {

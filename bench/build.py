@@ -41,7 +41,7 @@ def one(n: int, work: Path) -> dict:
     times["read"] = time.perf_counter() - start
     start = time.perf_counter()
     taxonomy = Taxonomy.load()
-    catalog = Catalog(tuple(make_items(reading.entries, taxonomy, config.tag_authority)), taxonomy)
+    catalog = Catalog(tuple(make_items(reading.entries, taxonomy, config.tag_authority, os.cpu_count() or 1)), taxonomy)
     times["classify"] = time.perf_counter() - start
     start = time.perf_counter()
     build = Build(catalog, config)

@@ -35,9 +35,10 @@ class Catalog:
         return sorted((gazetteer().countries[code] for code in codes), key=lambda c: plain(c.name))
 
 
-def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = None) -> Catalog:
-    """Read every digest file and make the catalog; raises DigestError naming every problem."""
+def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = None, processes: int = 1) -> Catalog:
+    """Read every digest file and make the catalog; raises DigestError naming every problem.
+    `processes` > 1 (`feeds build`) spreads the classifying over forked workers."""
     taxonomy = taxonomy or Taxonomy.load()
     reading = read_folder(seeds)
-    items = make_items(reading.entries, taxonomy, tag_authority)
+    items = make_items(reading.entries, taxonomy, tag_authority, processes)
     return Catalog(tuple(items), taxonomy, tuple(reading.warnings))

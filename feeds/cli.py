@@ -44,10 +44,10 @@ def configure(**flags) -> Config:
         raise click.UsageError(str(e)) from None
 
 
-def read(config: Config) -> Catalog:
+def read(config: Config, processes: int = 1) -> Catalog:
     """The catalog, or every problem as path:line: message on stderr and exit status 1."""
     try:
-        catalog = load_catalog(config.seeds, config.tag_authority)
+        catalog = load_catalog(config.seeds, config.tag_authority, processes=processes)
     except DigestError as e:
         fail(e.problems)
     for warning in catalog.warnings:
@@ -188,7 +188,8 @@ def themes(seeds, labelled, as_json):
 def build(seeds, out, base_url, hub):
     """Write the static site: every feed and page, as the server would answer them."""
     config = configure(seeds=seeds, base_url=base_url, websub_hub=hub)
-    catalog = read(config)
+    with without_cycle_collection():
+        catalog = read(config, processes=os.cpu_count() or 1)
     # SIGTERM (systemd, CI timeouts) unwinds like Ctrl-C, so the half-written folder is removed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:

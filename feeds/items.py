@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
 import re
 from dataclasses import dataclass, field
 
@@ -84,8 +85,11 @@ def summarize(paragraphs: tuple[str, ...]) -> str:
     return cut + "…"
 
 
-def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str) -> list[Item]:
-    """Items newest first. Entries are given in digest order (files by name, then by line)."""
+def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, processes: int = 1) -> list[Item]:
+    """Items newest first. Entries are given in digest order (files by name, then by line).
+
+    With `processes` > 1, forked workers find the themes and places of large digests: only for a
+    single-threaded caller such as `feeds build` (a server's watcher thread must not fork)."""
     first: dict[tuple[dt.date, str], Entry] = {}
     problems = []
     for entry in entries:
@@ -102,13 +106,10 @@ def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str) -> 
     # so no two items share a timestamp and every reader shows the digest's own date.
     rank: dict[dt.date, int] = {}
     items = []
-    for (date, slug), entry in first.items():
+    unique = list(first.values())
+    for ((date, slug), entry), (place, paragraphs, evidence, where) in zip(first.items(), read_all(unique, taxonomy, processes)):
         rank[date] = rank.get(date, -1) + 1
         published = dt.datetime.combine(date, NOON) - dt.timedelta(seconds=rank[date])
-        place, paragraphs = split_dateline(entry.paragraphs)
-        body = " ".join(paragraphs)
-        evidence = taxonomy.classify(entry.title, body)
-        where = countries(entry.title, place, body)
         items.append(Item(
             id=f"tag:{tag_authority},{date:%Y-%m-%d}:{slug}",
             slug=f"{date:%Y-%m-%d}-{slug}",
@@ -123,3 +124,36 @@ def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str) -> 
         ))
     items.sort(key=lambda item: item.published, reverse=True)
     return items
+
+
+Facts = tuple  # (dateline place, paragraphs without it, theme evidence, country evidence)
+
+
+def facts(entry: Entry, taxonomy: Taxonomy) -> Facts:
+    """What an entry says of itself: its dateline, themes and countries (most of make_items' time)."""
+    place, paragraphs = split_dateline(entry.paragraphs)
+    body = " ".join(paragraphs)
+    return place, paragraphs, taxonomy.classify(entry.title, body), countries(entry.title, place, body)
+
+
+PARALLEL_FROM = 2000  # entries; below this, starting processes costs more than it saves
+CHUNK = 500
+_WORK = None  # (entries, taxonomy) for forked workers: inherited, not pickled
+
+
+def _facts_of(span: tuple[int, int]) -> list[Facts]:  # in a forked worker
+    entries, taxonomy = _WORK
+    return [facts(entry, taxonomy) for entry in entries[span[0]:span[1]]]
+
+
+def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[Facts]:
+    global _WORK
+    if processes < 2 or len(entries) < PARALLEL_FROM:
+        return [facts(entry, taxonomy) for entry in entries]
+    _WORK = (entries, taxonomy)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            spans = [(i, min(i + CHUNK, len(entries))) for i in range(0, len(entries), CHUNK)]
+            return [one for chunk in pool.imap(_facts_of, spans) for one in chunk]
+    finally:
+        _WORK = None

@@ -74,3 +74,21 @@ def test_summary_is_the_first_paragraph_shortened_on_a_word():
     [item] = items_of("1 June, 2021\n\nT\n\n" + "long words " * 60 + "\n\nSecond.\n")
     assert item.summary.endswith("…") and len(item.summary) <= 281
     assert item.summary[:-1].strip() == item.summary[:-1]
+
+
+def test_worker_processes_find_the_same_themes_places_and_countries(monkeypatch, tmp_path):
+    import sys
+    import feeds.items
+    from feeds.digest import read_folder
+    from feeds.themes import Taxonomy
+    from .conftest import ROOT
+    sys.path.insert(0, str(ROOT / "bench"))
+    import corpus
+    folder = tmp_path / "seeds"
+    corpus.write(300, folder)
+    entries = read_folder(folder).entries
+    monkeypatch.setattr(feeds.items, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(feeds.items, "CHUNK", 7)
+    taxonomy = Taxonomy.load()
+    one, two = (make_items(entries, taxonomy, "example.org", processes) for processes in (1, 2))
+    assert one == two and len(one) == 300 and any(item.evidence for item in one) and any(item.place for item in one)

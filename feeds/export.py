@@ -116,7 +116,7 @@ def publish_build(build: Build, out: Path, processes: int = 1,
 
     Documents are written and forgotten one by one, so a build of any size needs the memory of a
     few documents, not of the whole site. With `processes` > 1, forked workers render and write
-    the item pages (most of the documents) while this process renders and writes the rest: only
+    the feeds (in shares) and the item pages (in spans) while this process writes the pages: only
     for a single-threaded caller such as `feeds build` (a server's watcher thread must not fork)."""
     progress = progress or (lambda n: None)
 
@@ -131,9 +131,11 @@ def publish_build(build: Build, out: Path, processes: int = 1,
         _WORKER = (build, writer.root, writer.max_age)  # inherited by the forked workers, not pickled
         try:
             with multiprocessing.get_context("fork").Pool(processes) as pool:
-                spans = [(i, min(i + CHUNK, items)) for i in range(0, items, CHUNK)]
-                results = pool.imap_unordered(_write_item_pages, spans)
-                for path, resource in build.documents(item_pages=False):
+                shares = 2 * processes  # the feed shares, the longest tasks, go first
+                tasks = [("feeds", share, shares) for share in range(shares)]
+                tasks += [("items", i, min(i + CHUNK, items)) for i in range(0, items, CHUNK)]
+                results = pool.imap_unordered(_write_part, tasks)
+                for path, resource in build.pages_documents():
                     writer.write(path, resource)
                     progress(1)
                 for written, folders in results:
@@ -150,10 +152,11 @@ CHUNK = 250  # item pages per worker task
 _WORKER = None  # (build, root, max_age) for the forked workers
 
 
-def _write_item_pages(span: tuple[int, int]):  # in a forked worker
+def _write_part(task: tuple[str, int, int]):  # in a forked worker
     build, root, max_age = _WORKER
+    kind, a, b = task
     writer = Writer(root, max_age)
-    for path, resource in build.item_pages(*span):
+    for path, resource in (build.feeds(a, b) if kind == "feeds" else build.item_pages(a, b)):
         writer.write(path, resource)
     return writer.written, writer.folders
 

@@ -124,10 +124,15 @@ class Build:
         topics = sum(1 for channel in self.channels if channel.kind != ALL)
         return 6 + topics + feeds * len(urls.FORMATS) + len(self.catalog.items)
 
-    def documents(self, item_pages: bool = True) -> Iterator[tuple[str, Resource]]:
-        """(site path, Resource) of every document, each once (without the item pages if told)."""
-        pages, config = self.pages, self.config
-        updated = self.channels[0].updated
+    def documents(self) -> Iterator[tuple[str, Resource]]:
+        """(site path, Resource) of every document, each once."""
+        yield from self.pages_documents()
+        yield from self.feeds()
+        yield from self.item_pages(0, len(self.catalog.items))
+
+    def pages_documents(self) -> Iterator[tuple[str, Resource]]:
+        """The index, lists, theme and country pages, OPML and the feeds' stylesheet."""
+        pages, updated = self.pages, self.channels[0].updated
         yield "/", Resource(pages.index(), urls.MEDIA_TYPES["html"], updated)
         yield urls.OPML, Resource(pages.opml(), urls.MEDIA_TYPES["opml"], updated)
         yield urls.STYLESHEET, Resource(pages.stylesheet(), urls.MEDIA_TYPES["xsl"], EPOCH)
@@ -137,19 +142,28 @@ class Build:
         for channel in self.channels:
             if channel.kind != ALL:
                 yield channel.page, Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.updated)
+
+    def feeds(self, part: int = 0, parts: int = 1) -> Iterator[tuple[str, Resource]]:
+        """Every feed and archive page in every format; or one of `parts` shares of them, cut so
+        that each share holds about as many items, for worker processes."""
+        config = self.config
         # oldest documents first, so an item's serialized elements are made at its first document
-        # and dropped after its last, a few pages later, instead of all held to the end
+        # and dropped after its last, a few pages later, instead of all held to the end; a share
+        # is a run of consecutive documents, so few items are serialized by two shares
         documents = sorted((doc for channel in self.channels for doc in (channel, *channel.archives(config.feed_size))),
                            key=lambda doc: doc.items[-1].published if doc.items else EPOCH)
-        entries = EntryCache(documents)
-        feeds = Feeds(config, self.catalog.taxonomy, entries)
+        total, seen, share = sum(len(doc.items) for doc in documents), 0, []
         for document in documents:
+            if part * total <= seen * parts < (part + 1) * total or (not total and part == 0):
+                share.append(document)
+            seen += len(document.items)
+        entries = EntryCache(share)
+        feeds = Feeds(config, self.catalog.taxonomy, entries)
+        for document in share:
             for fmt in urls.FORMATS:
                 yield document.path(fmt), Resource(feeds.render(document, fmt), urls.MEDIA_TYPES[fmt],
                                                    document.updated, immutable=document.complete)
             entries.done(document)
-        if item_pages:
-            yield from self.item_pages(0, len(self.catalog.items))
 
     def item_pages(self, start: int, stop: int) -> Iterator[tuple[str, Resource]]:
         for item in self.catalog.items[start:stop]:

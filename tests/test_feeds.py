@@ -218,3 +218,18 @@ def test_documents_spliced_from_item_elements_are_the_bytes_feedgen_writes_whole
 def test_the_build_knows_how_many_documents_it_makes(catalog, config, site):
     from feeds.site import Build
     assert Build(catalog, config).size() == len(site) == len(list(Build(catalog, config).documents()))
+
+
+def test_feed_shares_for_workers_hold_every_feed_document_once_with_the_same_bytes(catalog, config):
+    from feeds.site import Build
+    small = dataclasses.replace(config, feed_size=2)  # archive pages, some empty, from the seed's 10 items
+    build = Build(catalog, small)
+    whole = dict(build.feeds())
+    assert any(path.endswith("archive/1.atom") for path in whole)
+    for parts in (2, 3, 7, 40):
+        shares = [list(build.feeds(part, parts)) for part in range(parts)]
+        paths = [path for share in shares for path, _ in share]
+        assert sorted(paths) == sorted(whole) and len(paths) == len(set(paths)), parts
+        assert {path: r.body for share in shares for path, r in share} == {path: r.body for path, r in whole.items()}
+        if parts <= 3:
+            assert all(shares), parts  # every share has work

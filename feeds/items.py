@@ -143,7 +143,9 @@ _WORK = None  # (entries, taxonomy) for forked workers: inherited, not pickled
 
 def _facts_of(span: tuple[int, int]) -> list[Facts]:  # in a forked worker
     entries, taxonomy = _WORK
-    return [facts(entry, taxonomy) for entry in entries[span[0]:span[1]]]
+    # paragraphs go back only when a dateline changed them: the parent has the rest already
+    return [(place, paragraphs if place else None, evidence, where)
+            for place, paragraphs, evidence, where in (facts(entry, taxonomy) for entry in entries[span[0]:span[1]])]
 
 
 def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[Facts]:
@@ -154,6 +156,8 @@ def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[F
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             spans = [(i, min(i + CHUNK, len(entries))) for i in range(0, len(entries), CHUNK)]
-            return [one for chunk in pool.imap(_facts_of, spans) for one in chunk]
+            found = [one for chunk in pool.imap(_facts_of, spans) for one in chunk]
+        return [(place, paragraphs or entry.paragraphs, evidence, where)
+                for entry, (place, paragraphs, evidence, where) in zip(entries, found)]
     finally:
         _WORK = None

@@ -1,7 +1,8 @@
-"""The Site: every document of the URL map, rendered once into memory.
+"""Every document of the URL map: a Build renders them, a Site holds them in memory.
 
-The server and the static export both serve this mapping, so every URL without a query string
-is the same bytes in both. Nothing renders a feed anywhere else.
+The server serves a Site; `feeds build` streams the same Build to disk. Both take every
+document from `Build`, so every URL without a query string is the same bytes in both.
+Nothing renders a feed anywhere else.
 """
 from __future__ import annotations
 

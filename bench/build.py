@@ -6,7 +6,9 @@ Each N runs in a fresh process on a corpus from bench/corpus.py (written first, 
 read (digest files → entries), classify (entries → items: ids, themes, countries, datelines),
 render and write (every document of the Site with its gzip twin, streamed into the export as it
 is rendered, then swapped in: what `feeds build` does). Peak RSS is the maximum resident set of
-the main process and, separately, of the largest worker process.
+the main process and, separately, of the largest worker process (forked: most of its pages are
+shared with the main process); catalog MB is the main process's resident set once the items are
+made, which is what the workers inherit.
 """
 from __future__ import annotations
 
@@ -21,6 +23,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+
+def rss_mb() -> float:
+    """The resident set now (not the peak): pages in /proc/self/statm's second field."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def one(n: int, work: Path) -> dict:
@@ -43,6 +50,8 @@ def one(n: int, work: Path) -> dict:
     taxonomy = Taxonomy.load()
     catalog = Catalog(tuple(make_items(reading.entries, taxonomy, config.tag_authority, os.cpu_count() or 1)), taxonomy)
     times["classify"] = time.perf_counter() - start
+    del reading  # as load_catalog does: the items keep what they need
+    catalog_mb = rss_mb()
     start = time.perf_counter()
     build = Build(catalog, config)
     with publishing(work / "public"):  # as `feeds build` does
@@ -50,7 +59,7 @@ def one(n: int, work: Path) -> dict:
     times["render_write"] = time.perf_counter() - start
     files = sum(len(names) for _, _, names in os.walk(work / "public"))
     return {"n": n, **times, "total": sum(times.values()), "documents": len(changes.added), "files": files,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "catalog_mb": catalog_mb, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
@@ -71,11 +80,12 @@ def main() -> int:
             rows.append(json.loads(out.stdout))
             r = rows[-1]
             print(f"{n:>7} items: {r['total']:.1f} s, {r['peak_mb']:.0f} MB peak", file=sys.stderr)
-    print("| items | read s | classify s | render + write s | total s | documents | files | peak MB | worker peak MB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| items | read s | classify s | render + write s | total s | documents | files | catalog MB | peak MB | worker peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['n']:,} | {r['read']:.2f} | {r['classify']:.2f} | {r['render_write']:.2f} | "
-              f"{r['total']:.2f} | {r['documents']:,} | {r['files']:,} | {r['peak_mb']:.0f} | {r['worker_mb']:.0f} |")
+              f"{r['total']:.2f} | {r['documents']:,} | {r['files']:,} | {r['catalog_mb']:.0f} | {r['peak_mb']:.0f} | "
+              f"{r['worker_mb']:.0f} |")
     if len(rows) > 1:
         print(f"\ngrowth: {rows[-1]['n'] // rows[-2]['n']}× the items took "
               f"{rows[-1]['total'] / rows[-2]['total']:.1f}× the time")

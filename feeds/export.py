@@ -147,7 +147,7 @@ def publish_build(build: Build, out: Path, processes: int = 1,
     return _publish(fill, target(out), build.config.cache_max_age)
 
 
-PARALLEL_FROM = 2000  # items; below this, starting processes costs more than it saves
+PARALLEL_FROM = 200  # items; below this, starting processes costs more than it saves
 CHUNK = 250  # item pages per worker task
 _WORKER = None  # (build, root, max_age) for the forked workers
 

@@ -136,7 +136,7 @@ def facts(entry: Entry, taxonomy: Taxonomy) -> Facts:
     return place, paragraphs, taxonomy.classify(entry.title, body), countries(entry.title, place, body)
 
 
-PARALLEL_FROM = 2000  # entries; below this, starting processes costs more than it saves
+PARALLEL_FROM = 200  # entries; below this, starting processes costs more than it saves
 CHUNK = 500
 _WORK = None  # (entries, taxonomy) for forked workers: inherited, not pickled
 

@@ -151,3 +151,17 @@ def test_worker_processes_write_the_same_tree_as_one_process(catalog, config, tm
         trees.append(tree_with_times(out))
     assert trees[0] == trees[1]
     assert sum(1 for name in trees[0] if name.startswith("items/") and name.count("/") == 2 and name.endswith(".html")) == 10
+
+
+def test_changes_are_found_from_the_manifest_and_without_one(site, tmp_path):
+    from feeds.export import MARKER
+    out = tmp_path / "public"
+    export(site, out)
+    manifest = (out / MARKER).read_text()
+    assert f"{site['/feed.atom'].etag} feed.atom" in manifest.splitlines()
+    (out / "feed.atom").write_bytes(b"edited by hand")  # the manifest still lists the built bytes
+    assert export(site, out).changed == []
+    (out / MARKER).write_text("written by feeds build; the folder is replaced whole by the next\n")  # older export
+    (out / "feed.rss").write_bytes(b"edited by hand")
+    changes = export(site, out)
+    assert changes.changed == ["feed.rss"] and changes.unchanged == len(site) - 1

@@ -150,7 +150,7 @@ TUNING_FLOORS = {  # theme: (precision, recall)
     "protection": (0.94, 0.96),
     "communication": (0.95, 1.00),
     "diaspora": (1.00, 0.97),
-    "emergencies": (0.98, 1.00),
+    "emergencies": (0.97, 1.00),
 }
 
 

@@ -14,6 +14,8 @@ from importlib import resources
 
 import pycountry
 
+from .patterns import trie_pattern
+
 
 @dataclass(frozen=True)
 class Country:
@@ -50,28 +52,6 @@ def display_name(record) -> str:
         if name and "," not in name:
             return re.sub(r"\s*\(.*\)$", "", name)
     return record.name
-
-
-def trie_pattern(names) -> str:
-    """One regex for many names, shaped as a trie: ten times faster than an alternation of the
-    names (a few hundred), which re tries one by one at every position. A name's longer
-    continuations come first (greedy `?`), so the longest name that fits wins: "Dominican
-    Republic" before "Dominica"."""
-    trie: dict = {}
-    for name in names:
-        node = trie
-        for char in name:
-            node = node.setdefault(char, {})
-        node[""] = {}  # a name ends here
-
-    def pattern(node: dict) -> str:
-        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        inner = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{inner})?" if "" in node else inner
-
-    return pattern(trie)
 
 
 class Gazetteer:

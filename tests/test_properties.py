@@ -97,7 +97,7 @@ NAMES = st.lists(st.text("abDdinoc Ré", min_size=1, max_size=8).map(str.strip).
 @settings(max_examples=300, deadline=None)
 @given(NAMES, st.text("abDdinoc Ré-s,", max_size=60))
 def test_the_trie_shaped_name_pattern_finds_what_an_alternation_longest_first_finds(names, text):
-    from feeds.places import trie_pattern
+    from feeds.patterns import trie_pattern
     import re as re_
     alternation = "|".join(map(re_.escape, sorted(set(names), key=len, reverse=True)))
     slow = re_.compile(rf"(?<![\w-])({alternation})s?(?![\w-])")

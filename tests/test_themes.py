@@ -118,14 +118,14 @@ def test_a_forum_listing_labour_migration_on_its_agenda_is_governance_only():
 # Measured on tests/data/themes-heldout.toml, which is never tuned on (README, "How well it works").
 # The target is precision ≥ 0.95 and recall ≥ 0.85 for the three required themes; these
 # floors are what the taxonomy reaches today, so a change that loses ground fails here.
-HELDOUT_FLOORS = {  # theme: (precision, recall)
-    "labour-migration": (1.00, 0.80),
-    "smuggling": (1.00, 0.64),
-    "governance": (1.00, 0.53),
-    "protection": (0.81, 0.81),
-    "communication": (0.77, 0.70),
-    "diaspora": (0.83, 0.55),
-    "emergencies": (1.00, 0.90),
+HELDOUT_FLOORS = {  # theme: (precision, recall), round 6
+    "labour-migration": (0.93, 1.00),
+    "smuggling": (1.00, 0.85),
+    "governance": (0.86, 0.86),
+    "protection": (0.72, 0.88),
+    "communication": (1.00, 0.88),
+    "diaspora": (0.88, 1.00),
+    "emergencies": (0.90, 1.00),
 }
 
 

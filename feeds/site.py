@@ -151,11 +151,12 @@ class Build:
         # oldest documents first, so an item's serialized elements are made at its first document
         # and dropped after its last, a few pages later, instead of all held to the end; a share
         # is a run of consecutive documents, so few items are serialized by two shares
+        # (empty documents, which hold no item to share, first and in the first share)
         documents = sorted((doc for channel in self.channels for doc in (channel, *channel.archives(config.feed_size))),
-                           key=lambda doc: doc.items[-1].published if doc.items else EPOCH)
+                           key=lambda doc: (bool(doc.items), doc.items[-1].published if doc.items else None))
         total, seen, share = sum(len(doc.items) for doc in documents), 0, []
         for document in documents:
-            if part * total <= seen * parts < (part + 1) * total or (not total and part == 0):
+            if part == min(seen * parts // total, parts - 1) if total else part == 0:
                 share.append(document)
             seen += len(document.items)
         entries = EntryCache(share)

@@ -233,3 +233,31 @@ def test_feed_shares_for_workers_hold_every_feed_document_once_with_the_same_byt
         assert {path: r.body for share in shares for path, r in share} == {path: r.body for path, r in whole.items()}
         if parts <= 3:
             assert all(shares), parts  # every share has work
+
+
+@pytest.mark.parametrize("year", [1999, 2021])
+def test_every_feed_and_archive_page_is_rendered_whatever_the_dates(year):
+    """Counted from the channels, independently of how the build orders and shares its documents
+    (empty documents, such as a theme with no item or a fresh archive page, once went missing
+    when every item predated 2000)."""
+    from feeds.catalog import Catalog
+    from feeds.channels import channels
+    from feeds.digest import Entry, Source
+    from feeds.items import make_items
+    from feeds.site import Build
+    from feeds.themes import Taxonomy
+
+    taxonomy = Taxonomy.load()
+    entries = [Entry(dt.date(year, 1, 1) + dt.timedelta(days=n), f"Migrant workers meet, part {n}",
+                     ("Seasonal workers and employers met.",), Source("d.txt", n + 1)) for n in range(30)]
+    catalog = Catalog(tuple(make_items(entries, taxonomy, "example.org")), taxonomy)
+    small = Config(base_url=BASE_URL, feed_size=5)
+    expected = {doc.path(fmt) for ch in channels(catalog, small) for doc in (ch, *ch.archives(small.feed_size))
+                for fmt in ("atom", "rss", "json")}
+    assert any(path.endswith("archive/6.atom") for path in expected)  # 25 older items: 5 full pages, then an empty one
+    assert any(path.startswith("/themes/smuggling/") for path in expected)  # a theme with no item
+    build = Build(catalog, small)
+    assert set(dict(build.feeds())) == expected
+    for parts in (2, 3, 4):
+        assert sorted(path for part in range(parts) for path, _ in build.feeds(part, parts)) == sorted(expected)
+    assert build.size() == len(list(build.documents()))

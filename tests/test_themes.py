@@ -176,3 +176,9 @@ def test_labelled_sets_cover_every_theme_and_the_hard_cases():
         labelled = {slug for entry in entries for slug in entry["themes"]}
         assert labelled == {theme.slug for theme in TAXONOMY.themes}, name
         assert sum(1 for entry in entries if not entry["themes"]) >= 8, name
+
+
+@pytest.mark.parametrize("title", ["Migrant ſmuggling network dismantled", "MİGRANT SMUGGLİNG RİNG",
+                                   "Mıgrant smugglıng ring"])
+def test_letters_that_regexes_fold_to_ascii_reach_the_terms_through_the_prefilter(title):
+    assert "smuggling" in TAXONOMY.classify(title, "Body.")

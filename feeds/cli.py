@@ -22,7 +22,11 @@ from .export import ExportError, publish_build, publishing
 from .problems import DigestError
 from .serving import DEFAULT_SERVER, SERVERS
 from .site import Build
+from .workers import WorkerDied, cores
 
+# worker processes for a build: each holds some 90 MB of its own at 20,000 items (forked, the rest
+# is shared), and two to four already keep the disk busy
+MAX_JOBS = 8
 LISTED_CHANGES = 20  # per kind; beyond that `build` prints a count
 
 seeds_option = click.option("--seeds", type=click.Path(path_type=Path), default=None,
@@ -188,16 +192,19 @@ def themes(seeds, labelled, as_json):
 def build(seeds, out, base_url, hub):
     """Write the static site: every feed and page, as the server would answer them."""
     config = configure(seeds=seeds, base_url=base_url, websub_hub=hub)
-    with without_cycle_collection():
-        catalog = read(config, processes=os.cpu_count() or 1)
-    # SIGTERM (systemd, CI timeouts) unwinds like Ctrl-C, so the half-written folder is removed
+    # SIGTERM (systemd, CI timeouts) unwinds like Ctrl-C, so workers stop and the half-written
+    # folder is removed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
+        with without_cycle_collection():
+            catalog = read(config, processes=min(cores(), MAX_JOBS))
         with publishing(out), without_cycle_collection():  # held from the start: a second build fails at once
             site = Build(catalog, config)
             with Progress("building", site.size()) as progress:
                 # streamed: each document is written as it is rendered, never all held at once
-                changes = publish_build(site, out, os.cpu_count() or 1, progress)
+                changes = publish_build(site, out, min(cores(), MAX_JOBS), progress)
+    except WorkerDied as e:
+        fail([f"{e}; nothing was published"])
     except (ExportError, OSError) as e:
         fail([f"cannot write the export: {e}"])
     count = changes.unchanged + len(changes.added) + len(changes.changed)

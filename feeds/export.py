@@ -9,7 +9,6 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import glob
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ from typing import Callable, Iterable
 
 from .hosting import headers_file
 from .site import IMMUTABLE, Build, Resource, Site, etag
+from .workers import forked
 
 RENAME_EXCHANGE = 2  # renameat2(2) flag: swap two paths atomically (Linux ≥ 3.15)
 AT_FDCWD = -100
@@ -114,10 +114,10 @@ def publish_build(build: Build, out: Path, processes: int = 1,
                   progress: Callable[[int], None] | None = None) -> Changes:
     """Render and write a whole build, then swap it in; call inside `publishing(out)`.
 
-    Documents are written and forgotten one by one, so a build of any size needs the memory of a
-    few documents, not of the whole site. With `processes` > 1, forked workers render and write
-    the feeds (in shares) and the item pages (in spans) while this process writes the pages: only
-    for a single-threaded caller such as `feeds build` (a server's watcher thread must not fork)."""
+    Documents are written and forgotten one by one: what a build keeps grows by a few hundred
+    bytes per document (what was written, for _headers and the manifest), not by the documents.
+    With `processes` > 1, forked workers render and write the feeds (in shares) and the item
+    pages (in spans) while this process writes the other pages (see feeds/workers.py)."""
     progress = progress or (lambda n: None)
 
     def fill(writer: Writer) -> None:
@@ -130,17 +130,16 @@ def publish_build(build: Build, out: Path, processes: int = 1,
             return
         _WORKER = (build, writer.root, writer.max_age)  # inherited by the forked workers, not pickled
         try:
-            with multiprocessing.get_context("fork").Pool(processes) as pool:
-                shares = 2 * processes  # the feed shares, the longest tasks, go first
-                tasks = [("feeds", share, shares) for share in range(shares)]
-                tasks += [("items", i, min(i + CHUNK, items)) for i in range(0, items, CHUNK)]
-                results = pool.imap_unordered(_write_part, tasks)
-                for path, resource in build.pages_documents():
-                    writer.write(path, resource)
-                    progress(1)
-                for written, folders in results:
-                    writer.add(written, folders)
-                    progress(len(written))
+            shares = 2 * processes  # the feed shares, the longest tasks, go first
+            tasks = [("feeds", share, shares) for share in range(shares)]
+            tasks += [("items", i, min(i + CHUNK, items)) for i in range(0, items, CHUNK)]
+            results = forked(_write_part, tasks, processes, ordered=False)
+            for path, resource in build.pages_documents():
+                writer.write(path, resource)
+                progress(1)
+            for written, folders in results:
+                writer.add(written, folders)
+                progress(len(written))
         finally:
             _WORKER = None
 

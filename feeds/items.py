@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
 import re
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ from .digest import Entry, Source
 from .places import Mention, countries, plain, split_dateline
 from .problems import DigestError, Problem, quote
 from .themes import Match, Taxonomy
+from .workers import forked
 
 SLUG_LENGTH = 80
 SUMMARY_LENGTH = 280
@@ -154,9 +154,8 @@ def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[F
         return [facts(entry, taxonomy) for entry in entries]
     _WORK = (entries, taxonomy)
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            spans = [(i, min(i + CHUNK, len(entries))) for i in range(0, len(entries), CHUNK)]
-            found = [one for chunk in pool.imap(_facts_of, spans) for one in chunk]
+        spans = [(i, min(i + CHUNK, len(entries))) for i in range(0, len(entries), CHUNK)]
+        found = [one for chunk in forked(_facts_of, spans, processes) for one in chunk]
         return [(place, paragraphs or entry.paragraphs, evidence, where)
                 for entry, (place, paragraphs, evidence, where) in zip(entries, found)]
     finally:

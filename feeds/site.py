@@ -111,8 +111,9 @@ def build_site(catalog: Catalog, config: Config) -> Site:
 class Build:
     """What renders every document of the URL map, once, in an order that keeps memory flat.
 
-    Item pages, most of the documents, can be rendered apart (`item_pages(start, stop)`), which
-    is how `feeds build` spreads them over worker processes."""
+    Its parts can be rendered apart: the pages, shares of the feeds (`feeds(part, parts)`) and
+    spans of the item pages (`item_pages(start, stop)`), which is how `feeds build` spreads them
+    over worker processes."""
 
     def __init__(self, catalog: Catalog, config: Config):
         self.catalog, self.config = catalog, config

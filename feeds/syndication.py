@@ -64,7 +64,7 @@ class Feeds:
 
     def __init__(self, config: Config, taxonomy: Taxonomy, cache: dict | None = None):
         self.config = config
-        self.cache = cache  # (item id, format) → serialized element, shared by every document of a build
+        self.cache = cache  # (item id, format) → serialized element, shared by the documents of a build (or of its share)
         self.taxonomy = taxonomy
         self.absolute = urls.Absolute(config.base_url)
 
@@ -147,7 +147,7 @@ class Feeds:
 
     def _document(self, channel: Channel, fmt: str) -> bytes:
         """feedgen's document for the head, the items' elements spliced in before its closing tags:
-        the same bytes feedgen writes with the entries added to it (tests/test_syndication.py)."""
+        the same bytes feedgen writes with the entries added to it (tests/test_feeds.py)."""
         fg = self._generator(channel, fmt)
         head = fg.atom_str(pretty=True) if fmt == "atom" else fg.rss_str(pretty=True)
         close = CLOSING[fmt]

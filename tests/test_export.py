@@ -165,3 +165,45 @@ def test_changes_are_found_from_the_manifest_and_without_one(site, tmp_path):
     (out / "feed.rss").write_bytes(b"edited by hand")
     changes = export(site, out)
     assert changes.changed == ["feed.rss"] and changes.unchanged == len(site) - 1
+
+
+def _dies(task):
+    import signal
+    if task == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would
+    return task
+
+
+def _dies_on_item_pages(task):
+    import signal
+    if task[0] == "items":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {}, {}
+
+
+def test_a_worker_that_dies_is_an_error_not_a_wait_and_leaves_no_worker_running():
+    import multiprocessing
+    import time
+    from feeds.workers import WorkerDied, forked
+    start = time.monotonic()
+    with pytest.raises(WorkerDied):
+        list(forked(_dies, range(8), 2))
+    assert time.monotonic() - start < 30
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_dying_mid_export_leaves_the_previous_export_whole(catalog, config, site, tmp_path, monkeypatch):
+    import feeds.export
+    from feeds.export import publish_build, publishing
+    from feeds.site import Build
+    from feeds.workers import WorkerDied
+    out = tmp_path / "public"
+    export(site, out)
+    before = tree(out)
+
+    monkeypatch.setattr(feeds.export, "_write_part", _dies_on_item_pages)
+    monkeypatch.setattr(feeds.export, "PARALLEL_FROM", 1)
+    with pytest.raises(WorkerDied), publishing(out):
+        publish_build(Build(catalog, config), out, 2)
+    assert tree(out) == before
+    assert sorted(os.listdir(tmp_path)) == [".public.lock", "public"]

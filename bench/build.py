@@ -8,7 +8,8 @@ render and write (every document of the Site with its gzip twin, streamed into t
 is rendered, then swapped in: what `feeds build` does). Peak RSS is the maximum resident set of
 the main process and, separately, of the largest worker process (forked: most of its pages are
 shared with the main process); catalog MB is the main process's resident set once the items are
-made, which is what the workers inherit.
+made, which is what the workers inherit; all processes is the peak of the main process and its
+workers together, counting shared pages once (the sum of their PSS, sampled every 0.1 s).
 """
 from __future__ import annotations
 
@@ -18,11 +19,54 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+
+class TreeMemory:
+    """The peak, sampled every 0.1 s, of the memory of this process and its workers together: the
+    sum of their proportional set sizes (PSS), in which a page shared by n processes counts 1/n
+    in each, so shared pages count once."""
+
+    def __init__(self):
+        self.peak_mb, self.running = 0.0, True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def pss_mb(pid: int) -> float:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
+
+    @staticmethod
+    def children(pid: int) -> list[int]:
+        kids = []
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                kids += [int(k) for k in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        return kids
+
+    def sample(self):
+        me = os.getpid()
+        while self.running:
+            self.peak_mb = max(self.peak_mb, sum(map(self.pss_mb, [me, *self.children(me)])))
+            time.sleep(0.1)
+
+    def stop(self) -> float:
+        self.running = False
+        self.thread.join()
+        return self.peak_mb
 
 
 def rss_mb() -> float:
@@ -43,6 +87,7 @@ def one(n: int, work: Path) -> dict:
     import gc
     gc.disable()  # as `feeds build` does (feeds/cli.py, without_cycle_collection)
     config = Config(seeds=work / "seeds")
+    memory = TreeMemory()
     times = {}
     start = time.perf_counter()
     reading = read_folder(config.seeds)
@@ -60,7 +105,7 @@ def one(n: int, work: Path) -> dict:
     times["render_write"] = time.perf_counter() - start
     files = sum(len(names) for _, _, names in os.walk(work / "public"))
     return {"n": n, **times, "total": sum(times.values()), "documents": len(changes.added), "files": files,
-            "catalog_mb": catalog_mb, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "catalog_mb": catalog_mb, "tree_mb": memory.stop(), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
@@ -81,12 +126,12 @@ def main() -> int:
             rows.append(json.loads(out.stdout))
             r = rows[-1]
             print(f"{n:>7} items: {r['total']:.1f} s, {r['peak_mb']:.0f} MB peak", file=sys.stderr)
-    print("| items | read s | classify s | render + write s | total s | documents | files | catalog MB | peak MB | worker peak MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| items | read s | classify s | render + write s | total s | documents | files | catalog MB | peak MB | worker peak MB | all processes peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['n']:,} | {r['read']:.2f} | {r['classify']:.2f} | {r['render_write']:.2f} | "
               f"{r['total']:.2f} | {r['documents']:,} | {r['files']:,} | {r['catalog_mb']:.0f} | {r['peak_mb']:.0f} | "
-              f"{r['worker_mb']:.0f} |")
+              f"{r['worker_mb']:.0f} | {r['tree_mb']:.0f} |")
     if len(rows) > 1:
         print(f"\ngrowth: {rows[-1]['n'] // rows[-2]['n']}× the items took "
               f"{rows[-1]['total'] / rows[-2]['total']:.1f}× the time")

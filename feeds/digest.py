@@ -38,7 +38,7 @@ SPACES = re.compile(r"\s+")
 _INFO = dateparser.parserinfo()  # dateutil's names of months and weekdays
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     path: str  # as the reader was given it, for messages
     line: int
@@ -56,7 +56,7 @@ class Source:
         return f"{self.path}:{self.line}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     date: dt.date
     title: str

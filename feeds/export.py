@@ -183,7 +183,7 @@ def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int) -> Chang
     return changes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Written:
     """What is kept of a document once its files are written: enough for _headers, the manifest
     and the folder times."""

@@ -27,7 +27,7 @@ class Country:
         return self.code.lower()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     text: str  # as written, e.g. "Belizean"
     where: str  # "title", "dateline" or "body"

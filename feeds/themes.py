@@ -64,7 +64,7 @@ class Vocabulary:
         return words <= self.words
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per item or match, 100,000s of them
 class Match:
     term: str  # as written in the taxonomy, e.g. "recruit*"
     text: str  # what it matched, e.g. "recruitment"

@@ -133,13 +133,13 @@ def publish_build(build: Build, out: Path, processes: int = 1,
             shares = 2 * processes  # the feed shares, the longest tasks, go first
             tasks = [("feeds", share, shares) for share in range(shares)]
             tasks += [("items", i, min(i + CHUNK, items)) for i in range(0, items, CHUNK)]
-            results = forked(_write_part, tasks, processes, ordered=False)
-            for path, resource in build.pages_documents():
-                writer.write(path, resource)
-                progress(1)
-            for written, folders in results:
-                writer.add(written, folders)
-                progress(len(written))
+            with forked(_write_part, tasks, processes, ordered=False) as results:
+                for path, resource in build.pages_documents():  # while the workers run
+                    writer.write(path, resource)
+                    progress(1)
+                for written, folders in results:
+                    writer.add(written, folders)
+                    progress(len(written))
         finally:
             _WORKER = None
 

@@ -155,7 +155,8 @@ def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[F
     _WORK = (entries, taxonomy)
     try:
         spans = [(i, min(i + CHUNK, len(entries))) for i in range(0, len(entries), CHUNK)]
-        found = [one for chunk in forked(_facts_of, spans, processes) for one in chunk]
+        with forked(_facts_of, spans, processes) as results:
+            found = [one for chunk in results for one in chunk]
         return [(place, paragraphs or entry.paragraphs, evidence, where)
                 for entry, (place, paragraphs, evidence, where) in zip(entries, found)]
     finally:

@@ -11,6 +11,7 @@ import os
 import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -34,14 +35,15 @@ def _in_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def forked(work: Callable[[T], R], tasks: Iterable[T], processes: int, ordered: bool = True) -> Iterator[R]:
-    """work(task) for every task in forked processes; results in task order, or as they finish."""
+@contextmanager
+def forked(work: Callable[[T], R], tasks: Iterable[T], processes: int, ordered: bool = True) -> Iterator[Iterator[R]]:
+    """work(task) for every task in forked processes, started at once; the block gets the results,
+    in task order or as they finish, while the workers run alongside it."""
     executor = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"), initializer=_in_worker)
     finished = False
     try:
         futures = [executor.submit(work, task) for task in tasks]
-        for future in (futures if ordered else as_completed(futures)):
-            yield future.result()
+        yield (future.result() for future in (futures if ordered else as_completed(futures)))
         finished = True
     except BrokenProcessPool:
         raise WorkerDied("a worker process died before finishing its part (killed, or out of memory?)") from None

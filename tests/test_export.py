@@ -186,8 +186,8 @@ def test_a_worker_that_dies_is_an_error_not_a_wait_and_leaves_no_worker_running(
     import time
     from feeds.workers import WorkerDied, forked
     start = time.monotonic()
-    with pytest.raises(WorkerDied):
-        list(forked(_dies, range(8), 2))
+    with pytest.raises(WorkerDied), forked(_dies, range(8), 2) as results:
+        list(results)
     assert time.monotonic() - start < 30
     assert multiprocessing.active_children() == []
 

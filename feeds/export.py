@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 from .hosting import headers_file
 from .site import IMMUTABLE, Build, Resource, Site, etag
-from .workers import forked
+from .workers import alongside
 
 RENAME_EXCHANGE = 2  # renameat2(2) flag: swap two paths atomically (Linux ≥ 3.15)
 AT_FDCWD = -100
@@ -116,8 +116,9 @@ def publish_build(build: Build, out: Path, processes: int = 1,
 
     Documents are written and forgotten one by one: what a build keeps grows by a few hundred
     bytes per document (what was written, for _headers and the manifest), not by the documents.
-    With `processes` > 1, forked workers render and write the feeds (in shares) and the item
-    pages (in spans) while this process writes the other pages (see feeds/workers.py)."""
+    With `processes` > 1, this process writes the other pages, then it and `processes` - 1
+    forked workers render and write the feeds (in shares) and the item pages (in spans); see
+    feeds/workers.py."""
     progress = progress or (lambda n: None)
 
     def fill(writer: Writer) -> None:
@@ -130,16 +131,17 @@ def publish_build(build: Build, out: Path, processes: int = 1,
             return
         _WORKER = (build, writer.root, writer.max_age)  # inherited by the forked workers, not pickled
         try:
-            shares = 2 * processes  # the feed shares, the longest tasks, go first
+            # the feed shares, the longest tasks, go first; small enough that no process waits long
+            # for another at the end
+            shares = 8 * processes
             tasks = [("feeds", share, shares) for share in range(shares)]
             tasks += [("items", i, min(i + CHUNK, items)) for i in range(0, items, CHUNK)]
-            with forked(_write_part, tasks, processes, ordered=False) as results:
-                for path, resource in build.pages_documents():  # while the workers run
-                    writer.write(path, resource)
-                    progress(1)
-                for written, folders in results:
-                    writer.add(written, folders)
-                    progress(len(written))
+            for path, resource in build.pages_documents():
+                writer.write(path, resource)
+                progress(1)
+            for written, folders in alongside(_write_part, tasks, processes):
+                writer.add(written, folders)
+                progress(len(written))
         finally:
             _WORKER = None
 
@@ -151,7 +153,7 @@ CHUNK = 250  # item pages per worker task
 _WORKER = None  # (build, root, max_age) for the forked workers
 
 
-def _write_part(task: tuple[str, int, int]):  # in a forked worker
+def _write_part(task: tuple[str, int, int]):  # in a worker, or this process
     build, root, max_age = _WORKER
     kind, a, b = task
     writer = Writer(root, max_age)

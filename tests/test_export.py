@@ -167,16 +167,10 @@ def test_changes_are_found_from_the_manifest_and_without_one(site, tmp_path):
     assert changes.changed == ["feed.rss"] and changes.unchanged == len(site) - 1
 
 
-def _dies(task):
+def _dies_in_a_worker(task):
+    import multiprocessing
     import signal
-    if task == 3:
-        os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would
-    return task
-
-
-def _dies_on_item_pages(task):
-    import signal
-    if task[0] == "items":
+    if multiprocessing.parent_process() is not None:  # not the main process, which takes tasks too
         os.kill(os.getpid(), signal.SIGKILL)
     return {}, {}
 
@@ -184,10 +178,10 @@ def _dies_on_item_pages(task):
 def test_a_worker_that_dies_is_an_error_not_a_wait_and_leaves_no_worker_running():
     import multiprocessing
     import time
-    from feeds.workers import WorkerDied, forked
+    from feeds.workers import WorkerDied, alongside
     start = time.monotonic()
-    with pytest.raises(WorkerDied), forked(_dies, range(8), 2) as results:
-        list(results)
+    with pytest.raises(WorkerDied):
+        list(alongside(_dies_in_a_worker, range(8), 2))  # killed as the OOM killer would
     assert time.monotonic() - start < 30
     assert multiprocessing.active_children() == []
 
@@ -201,9 +195,23 @@ def test_a_worker_dying_mid_export_leaves_the_previous_export_whole(catalog, con
     export(site, out)
     before = tree(out)
 
-    monkeypatch.setattr(feeds.export, "_write_part", _dies_on_item_pages)
+    monkeypatch.setattr(feeds.export, "_write_part", _dies_in_a_worker)
     monkeypatch.setattr(feeds.export, "PARALLEL_FROM", 1)
     with pytest.raises(WorkerDied), publishing(out):
         publish_build(Build(catalog, config), out, 2)
     assert tree(out) == before
     assert sorted(os.listdir(tmp_path)) == [".public.lock", "public"]
+
+
+def _task_and_process(task):
+    import time
+    time.sleep(0.02)
+    return task, os.getpid()
+
+
+def test_the_main_process_works_alongside_its_workers_and_every_task_runs_once():
+    from feeds.workers import alongside
+    results = list(alongside(_task_and_process, range(40), 3))
+    assert sorted(task for task, _ in results) == list(range(40))
+    pids = {pid for _, pid in results}
+    assert os.getpid() in pids and len(pids) == 3  # this process and two workers

@@ -24,8 +24,8 @@ from .serving import DEFAULT_SERVER, SERVERS
 from .site import Build
 from .workers import WorkerDied, cores
 
-# worker processes for a build: each holds some 90 MB of its own at 20,000 items (forked, the rest
-# is shared), and two to four already keep the disk busy
+# processes for a build, the main one included: each worker holds some 90 MB of its own at 20,000
+# items (forked, the rest is shared), and two to four already keep the disk busy
 MAX_JOBS = 8
 LISTED_CHANGES = 20  # per kind; beyond that `build` prints a count
 

@@ -116,9 +116,8 @@ def publish_build(build: Build, out: Path, processes: int = 1,
 
     Documents are written and forgotten one by one: what a build keeps grows by a few hundred
     bytes per document (what was written, for _headers and the manifest), not by the documents.
-    With `processes` > 1, this process writes the other pages, then it and `processes` - 1
-    forked workers render and write the feeds (in shares) and the item pages (in spans); see
-    feeds/workers.py."""
+    With `processes` > 1, this process and `processes` - 1 forked workers share the work: the
+    pages, the feeds (in shares) and the item pages (in spans); see feeds/workers.py."""
     progress = progress or (lambda n: None)
 
     def fill(writer: Writer) -> None:
@@ -134,11 +133,8 @@ def publish_build(build: Build, out: Path, processes: int = 1,
             # the feed shares, the longest tasks, go first; small enough that no process waits long
             # for another at the end
             shares = 8 * processes
-            tasks = [("feeds", share, shares) for share in range(shares)]
-            tasks += [("items", i, min(i + CHUNK, items)) for i in range(0, items, CHUNK)]
-            for path, resource in build.pages_documents():
-                writer.write(path, resource)
-                progress(1)
+            tasks = [("pages_documents", ())] + [("feeds", (share, shares)) for share in range(shares)]
+            tasks += [("item_pages", (i, min(i + CHUNK, items))) for i in range(0, items, CHUNK)]
             for written, folders in alongside(_write_part, tasks, processes):
                 writer.add(written, folders)
                 progress(len(written))
@@ -153,11 +149,11 @@ CHUNK = 250  # item pages per worker task
 _WORKER = None  # (build, root, max_age) for the forked workers
 
 
-def _write_part(task: tuple[str, int, int]):  # in a worker, or this process
+def _write_part(task: tuple[str, tuple]):  # in a worker, or this process
     build, root, max_age = _WORKER
-    kind, a, b = task
+    part, arguments = task  # a Build method that yields documents, and its arguments
     writer = Writer(root, max_age)
-    for path, resource in (build.feeds(a, b) if kind == "feeds" else build.item_pages(a, b)):
+    for path, resource in getattr(build, part)(*arguments):
         writer.write(path, resource)
     return writer.written, writer.folders
 

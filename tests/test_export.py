@@ -2,6 +2,7 @@
 import dataclasses
 import gzip
 import os
+from pathlib import Path
 
 import pytest
 
@@ -175,15 +176,56 @@ def _dies_in_a_worker(task):
     return {}, {}
 
 
+def running(pid):
+    """Whether a process runs, as the kernel sees it. multiprocessing can keep listing a child that
+    ended, when another thread (the pool's) collected its exit status first."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def _dies_or_lingers(task):
+    import multiprocessing
+    import signal
+    import time
+    if multiprocessing.parent_process() is not None:  # in a worker
+        if task == 0:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would
+        time.sleep(20)  # a long part, which the failure must cut short
+    return task
+
+
 def test_a_worker_that_dies_is_an_error_not_a_wait_and_leaves_no_worker_running():
     import multiprocessing
     import time
     from feeds.workers import WorkerDied, alongside
     start = time.monotonic()
     with pytest.raises(WorkerDied):
-        list(alongside(_dies_in_a_worker, range(8), 2))  # killed as the OOM killer would
-    assert time.monotonic() - start < 30
-    assert multiprocessing.active_children() == []
+        list(alongside(_dies_or_lingers, range(8), 3))
+    assert time.monotonic() - start < 15  # the other worker was stopped, not waited for
+    assert not [child.pid for child in multiprocessing.active_children() if running(child.pid)]
+
+
+def _fails_here_lingers_there(task):
+    import multiprocessing
+    import time
+    if multiprocessing.parent_process() is None and task == 3:  # the main process, interrupted
+        raise KeyboardInterrupt
+    time.sleep(20 if multiprocessing.parent_process() else 0)
+    return task
+
+
+def test_an_interrupted_build_stops_its_workers_at_once():
+    import multiprocessing
+    import time
+    from feeds.workers import alongside
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        list(alongside(_fails_here_lingers_there, range(8), 3))
+    assert time.monotonic() - start < 15
+    assert not [child.pid for child in multiprocessing.active_children() if running(child.pid)]
 
 
 def test_a_worker_dying_mid_export_leaves_the_previous_export_whole(catalog, config, site, tmp_path, monkeypatch):

@@ -37,7 +37,7 @@ class Catalog:
 
 def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = None, processes: int = 1) -> Catalog:
     """Read every digest file and make the catalog; raises DigestError naming every problem.
-    `processes` > 1 (`feeds build`) spreads the classifying over forked workers."""
+    `processes` > 1 (`feeds build`) spreads the classifying over this process and forked workers."""
     taxonomy = taxonomy or Taxonomy.load()
     reading = read_folder(seeds)
     items = make_items(reading.entries, taxonomy, tag_authority, processes)

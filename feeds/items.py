@@ -88,8 +88,9 @@ def summarize(paragraphs: tuple[str, ...]) -> str:
 def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, processes: int = 1) -> list[Item]:
     """Items newest first. Entries are given in digest order (files by name, then by line).
 
-    With `processes` > 1, forked workers find the themes and places of large digests: only for a
-    single-threaded caller such as `feeds build` (a server's watcher thread must not fork)."""
+    With `processes` > 1, this process and forked workers find the themes and places of large
+    digests (feeds/workers.py): only for a single-threaded caller such as `feeds build` (a
+    server's watcher thread must not fork)."""
     first: dict[tuple[dt.date, str], Entry] = {}
     problems = []
     for entry in entries:

@@ -82,7 +82,7 @@ def one(n: int, work: Path) -> dict:
     from feeds.catalog import Catalog
     from feeds.site import Build
     from feeds.themes import Taxonomy
-    from feeds.workers import cores
+    from feeds.workers import build_processes
 
     import gc
     gc.disable()  # as `feeds build` does (feeds/cli.py, without_cycle_collection)
@@ -94,14 +94,14 @@ def one(n: int, work: Path) -> dict:
     times["read"] = time.perf_counter() - start
     start = time.perf_counter()
     taxonomy = Taxonomy.load()
-    catalog = Catalog(tuple(make_items(reading.entries, taxonomy, config.tag_authority, cores())), taxonomy)
+    catalog = Catalog(tuple(make_items(reading.entries, taxonomy, config.tag_authority, build_processes())), taxonomy)
     times["classify"] = time.perf_counter() - start
     del reading  # as load_catalog does: the items keep what they need
     catalog_mb = rss_mb()
     start = time.perf_counter()
     build = Build(catalog, config)
     with publishing(work / "public"):  # as `feeds build` does
-        changes = publish_build(build, work / "public", cores())
+        changes = publish_build(build, work / "public", build_processes())
     times["render_write"] = time.perf_counter() - start
     files = sum(len(names) for _, _, names in os.walk(work / "public"))
     return {"n": n, **times, "total": sum(times.values()), "documents": len(changes.added), "files": files,

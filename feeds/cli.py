@@ -22,11 +22,8 @@ from .export import ExportError, publish_build, publishing
 from .problems import DigestError
 from .serving import DEFAULT_SERVER, SERVERS
 from .site import Build
-from .workers import WorkerDied, cores
+from .workers import WorkerDied, build_processes
 
-# processes for a build, the main one included: each worker holds some 90 MB of its own at 20,000
-# items (forked, the rest is shared), and two to four already keep the disk busy
-MAX_JOBS = 8
 LISTED_CHANGES = 20  # per kind; beyond that `build` prints a count
 
 seeds_option = click.option("--seeds", type=click.Path(path_type=Path), default=None,
@@ -195,14 +192,15 @@ def build(seeds, out, base_url, hub):
     # SIGTERM (systemd, CI timeouts) unwinds like Ctrl-C, so workers stop and the half-written
     # folder is removed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    processes = build_processes()
     try:
         with without_cycle_collection():
-            catalog = read(config, processes=min(cores(), MAX_JOBS))
+            catalog = read(config, processes)
         with publishing(out), without_cycle_collection():  # held from the start: a second build fails at once
             site = Build(catalog, config)
             with Progress("building", site.size()) as progress:
                 # streamed: each document is written as it is rendered, never all held at once
-                changes = publish_build(site, out, min(cores(), MAX_JOBS), progress)
+                changes = publish_build(site, out, processes, progress)
     except WorkerDied as e:
         fail([f"{e}; nothing was published"])
     except (ExportError, OSError) as e:

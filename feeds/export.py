@@ -120,22 +120,19 @@ def publish_build(build: Build, out: Path, processes: int = 1,
     pages, the feeds (in shares) and the item pages (in spans); see feeds/workers.py."""
     progress = progress or (lambda n: None)
 
+    items = len(build.catalog.items)
+    used = processes if items >= PARALLEL_FROM else 1  # starting processes costs more than few items
+
     def fill(writer: Writer) -> None:
         global _WORKER
-        items = len(build.catalog.items)
-        if processes < 2 or items < PARALLEL_FROM:
-            for path, resource in build.documents():
-                writer.write(path, resource)
-                progress(1)
-            return
         _WORKER = (build, writer.root, writer.max_age)  # inherited by the forked workers, not pickled
         try:
             # the feed shares, the longest tasks, go first; small enough that no process waits long
             # for another at the end
-            shares = 8 * processes
+            shares = 8 * used
             tasks = [("pages_documents", ())] + [("feeds", (share, shares)) for share in range(shares)]
             tasks += [("item_pages", (i, min(i + CHUNK, items))) for i in range(0, items, CHUNK)]
-            for written, folders in alongside(_write_part, tasks, processes):
+            for written, folders in alongside(_write_part, tasks, used):
                 writer.add(written, folders)
                 progress(len(written))
         finally:
@@ -144,7 +141,7 @@ def publish_build(build: Build, out: Path, processes: int = 1,
     return _publish(fill, target(out), build.config.cache_max_age)
 
 
-PARALLEL_FROM = 200  # items; below this, starting processes costs more than it saves
+PARALLEL_FROM = 200  # items; below this, one process
 CHUNK = 250  # item pages per worker task
 _WORKER = None  # (build, root, max_age) for the forked workers
 

@@ -137,7 +137,7 @@ def facts(entry: Entry, taxonomy: Taxonomy) -> Facts:
     return place, paragraphs, taxonomy.classify(entry.title, body), countries(entry.title, place, body)
 
 
-PARALLEL_FROM = 200  # entries; below this, starting processes costs more than it saves
+PARALLEL_FROM = 200  # entries; below this, one process
 CHUNK = 500
 _WORK = None  # (entries, taxonomy) for forked workers: inherited, not pickled
 
@@ -151,12 +151,11 @@ def _facts_of(span: tuple[int, int]) -> tuple[int, list[Facts]]:  # in a forked 
 
 def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[Facts]:
     global _WORK
-    if processes < 2 or len(entries) < PARALLEL_FROM:
-        return [facts(entry, taxonomy) for entry in entries]
+    used = processes if len(entries) >= PARALLEL_FROM else 1  # starting processes costs more than few entries
     _WORK = (entries, taxonomy)
     try:
         spans = [(i, min(i + CHUNK, len(entries))) for i in range(0, len(entries), CHUNK)]
-        done = dict(alongside(_facts_of, spans, processes))  # span start → its facts, in any order
+        done = dict(alongside(_facts_of, spans, used))  # span start → its facts, in any order
         found = [one for start, _ in spans for one in done[start]]
         return [(place, paragraphs or entry.paragraphs, evidence, where)
                 for entry, (place, paragraphs, evidence, where) in zip(entries, found)]

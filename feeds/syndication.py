@@ -44,8 +44,8 @@ def dumps(value) -> str:
 
 
 class EntryCache(dict):
-    """(item id, format) → an item's serialized element, kept while documents still to be rendered
-    show the item: `done(document)` after each one drops what no later document needs."""
+    """Item id → what `Feeds.cached` made of the item, kept while documents still to be rendered
+    show it: `done(document)` after each one drops what no later document needs."""
 
     def __init__(self, documents: list[Channel]):
         super().__init__()
@@ -55,8 +55,7 @@ class EntryCache(dict):
         for item in document.items:
             self.left[item.id] -= 1
             if not self.left[item.id]:
-                for fmt in urls.FORMATS:
-                    self.pop((item.id, fmt), None)
+                self.pop(item.id, None)
 
 
 class Feeds:
@@ -64,7 +63,7 @@ class Feeds:
 
     def __init__(self, config: Config, taxonomy: Taxonomy, cache: dict | None = None):
         self.config = config
-        self.cache = cache  # (item id, format) → serialized element, shared by the documents of a build (or of its share)
+        self.cache = cache  # item id → its serialized forms, shared by a build's documents (or a share's)
         self.taxonomy = taxonomy
         self.absolute = urls.Absolute(config.base_url)
 
@@ -116,12 +115,7 @@ class Feeds:
 
         An item reads the same in every feed and archive page it is in (four or five of them), so
         its element is made and serialized once per build (see EntryCache), not once per document."""
-        if self.cache is None:
-            return self._serialized(item)[fmt]
-        if (item.id, fmt) not in self.cache:
-            for each, data in self._serialized(item).items():
-                self.cache[item.id, each] = data
-        return self.cache[item.id, fmt]
+        return self.cached(item, "xml", self._serialized)[fmt]
 
     def _serialized(self, item: Item) -> dict[str, bytes]:
         """Both XML formats from one FeedEntry: RSS first, before the summary, which feedgen would
@@ -136,14 +130,14 @@ class Feeds:
         etree.indent(element, space="  ", level=depth)
         return b"  " * depth + etree.tostring(element, encoding="utf-8") + b"\n"
 
-    def cached(self, item: Item, fmt: str, make):
+    def cached(self, item: Item, kind: str, make):
         """make(item), once per build when there is a cache: an item reads the same everywhere."""
         if self.cache is None:
             return make(item)
-        key = (item.id, fmt)
-        if key not in self.cache:
-            self.cache[key] = make(item)
-        return self.cache[key]
+        made = self.cache.setdefault(item.id, {})
+        if kind not in made:
+            made[kind] = make(item)
+        return made[kind]
 
     def _document(self, channel: Channel, fmt: str) -> bytes:
         """feedgen's document for the head, the items' elements spliced in before its closing tags:

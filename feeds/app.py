@@ -26,6 +26,7 @@ CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", 
 
 STYLED = {urls.MEDIA_TYPES["atom"], urls.MEDIA_TYPES["rss"]}
 AS_XML = "application/xml; charset=utf-8"
+MOVED = b"301 Moved Permanently\n"
 
 
 def browser_type(resource: Resource, environ) -> str:
@@ -40,8 +41,8 @@ def browser_type(resource: Resource, environ) -> str:
 def not_modified(environ, etag: str, resource: Resource) -> bool:
     """Whether the client's copy is current: If-None-Match, by werkzeug's comparison, wins; else
     If-Modified-Since must equal Last-Modified exactly (as nginx's `if_modified_since exact`).
-    Last-Modified is the newest item shown, so an older item added or a body corrected changes
-    the bytes but not the date: "not newer than" would keep such a client on its stale copy."""
+    Last-Modified is when the bytes last changed (the ledger's times), so every correction moves
+    it; exact equality also sends the document again to a client whose clock-made date is later."""
     if environ.get("HTTP_IF_NONE_MATCH"):
         return not is_resource_modified(environ, etag=etag)
     since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
@@ -84,10 +85,15 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
         watcher = Watcher(config.seeds, config.reload_interval, lambda: load_site(config), live, built, last_good)
         app.extensions["feeds.watcher"] = watcher
         watcher.start()
-    absolute = urls.Absolute(config.base_url)
+    absolute = urls.Absolute(config.base_url)  # Locations too: never from the request's Host
 
     def representation(resource: Resource, environ) -> tuple[str, list[tuple[str, str]], bytes]:
-        """Status, headers and body for this request: gzip or identity; 200, 304 or 412."""
+        """Status, headers and body for this request: gzip or identity; 200, 304 or 412; 301 from
+        a former address of an item, 410 with the page of a withdrawn one."""
+        if resource.redirect:
+            return "301 Moved Permanently", [
+                ("Location", absolute(resource.redirect)), ("Cache-Control", f"public, max-age={config.cache_max_age}"),
+                ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(MOVED)))], MOVED
         accepted = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"))
         gzipped = accepted["gzip"] > 0
         etag = resource.gzip_etag if gzipped else resource.etag  # a validator per representation
@@ -99,13 +105,13 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
         if_match = environ.get("HTTP_IF_MATCH")
         if if_match and not parse_etags(if_match).contains(etag):
             return "412 Precondition Failed", headers, b""
-        if not_modified(environ, etag, resource):
+        if not_modified(environ, etag, resource) and not resource.gone:
             return "304 Not Modified", headers, b""
         body = resource.gzip if gzipped else resource.body
         headers += [("Content-Type", browser_type(resource, environ)), ("Content-Length", str(len(body)))]
         if gzipped:
             headers.append(("Content-Encoding", "gzip"))
-        return "200 OK", headers, body
+        return "410 Gone" if resource.gone else "200 OK", headers, body
 
     def respond(resource: Resource) -> Response:
         status, headers, body = representation(resource, request.environ)

@@ -1,12 +1,15 @@
-"""The catalog: every item newest first, the taxonomy, and the item lists each feed draws from."""
+"""The catalog: every item newest first, what was withdrawn, the taxonomy, and the item lists each feed draws from."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from .digest import read_folder
-from .items import Item, make_items, search_text
+from .identity import Change
+from .items import Item, publish_items, search_text
+from .ledger import Ledger, Record, read_ledger
 from .places import Country, gazetteer, plain
 from .problems import Problem
 from .themes import Taxonomy
@@ -17,6 +20,23 @@ class Catalog:
     items: tuple[Item, ...]  # newest first
     taxonomy: Taxonomy
     warnings: tuple[Problem, ...] = ()
+    ledger: Ledger = field(default_factory=Ledger)  # what is published once this catalog is
+    changes: tuple[Change, ...] = ()  # how that differs from the ledger the catalog was read with
+
+    @cached_property
+    def records(self) -> dict[str, Record]:
+        """Item id → its ledger record (withdrawn items included)."""
+        return {record.id: record for record in self.ledger.records}
+
+    @cached_property
+    def withdrawn(self) -> tuple[Record, ...]:
+        """Items once published and now in no digest, newest first: tombstones in the feeds."""
+        return tuple(sorted((r for r in self.ledger.records if r.withdrawn), key=lambda r: r.published, reverse=True))
+
+    @cached_property
+    def redirects(self) -> dict[str, str]:
+        """Former slug → current slug."""
+        return {former: record.slug for record in self.ledger.records for former in record.former_slugs}
 
     @cached_property
     def search_texts(self) -> dict[str, str]:
@@ -30,15 +50,21 @@ class Catalog:
         return tuple(item for item in self.items if code in item.country_evidence)
 
     def countries(self) -> list[Country]:
-        """Every country some item is about, by name."""
+        """Every country some item is (or a withdrawn item was) about, by name."""
         codes = {code for item in self.items for code in item.country_evidence}
+        # a country whose only items were withdrawn keeps its feed: it carries their tombstones
+        codes |= {code for record in self.withdrawn for code in record.countries if code in gazetteer().countries}
         return sorted((gazetteer().countries[code] for code in codes), key=lambda c: plain(c.name))
 
 
-def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = None, processes: int = 1) -> Catalog:
-    """Read every digest file and make the catalog; raises DigestError naming every problem.
+def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = None, processes: int = 1,
+                 now: dt.datetime | None = None) -> Catalog:
+    """Read every digest file and the ledger beside them, and make the catalog as published at
+    `now` (default: SOURCE_DATE_EPOCH or the clock); raises DigestError naming every problem.
+    Nothing is written: the caller saves `catalog.ledger` once the catalog is published.
     `processes` > 1 (`feeds build`) spreads the classifying over this process and forked workers."""
     taxonomy = taxonomy or Taxonomy.load()
     reading = read_folder(seeds)
-    items = make_items(reading.entries, taxonomy, tag_authority, processes)
-    return Catalog(tuple(items), taxonomy, tuple(reading.warnings))
+    ledger = read_ledger(seeds)
+    items, reconciled = publish_items(reading.entries, taxonomy, tag_authority, processes, ledger, now)
+    return Catalog(tuple(items), taxonomy, tuple(reading.warnings), reconciled.ledger, tuple(reconciled.changes))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .hosting import headers_file
+from .hosting import NGINX_REDIRECTS, REDIRECTS, headers_file, nginx_map, redirects_file
 from .site import IMMUTABLE, Build, Resource, Site, etag
 from .workers import alongside
 
@@ -132,6 +132,7 @@ def publish_build(build: Build, out: Path, processes: int = 1,
             shares = 8 * used
             tasks = [("pages_documents", ())] + [("feeds", (share, shares)) for share in range(shares)]
             tasks += [("item_pages", (i, min(i + CHUNK, items))) for i in range(0, items, CHUNK)]
+            tasks.append(("former_pages", ()))
             for written, folders in alongside(_write_part, tasks, used):
                 writer.add(written, folders)
                 progress(len(written))
@@ -186,6 +187,7 @@ class Written:
     media_type: str
     cache_control: str
     mtime: float
+    redirect: str | None = None  # site path a former address of an item leads to
 
 
 class Writer:
@@ -202,7 +204,8 @@ class Writer:
             raise AssertionError(f"{path} rendered twice")
         self._file(name, resource.body, mtime)
         self._file(name + ".gz", resource.gzip, mtime)  # for gzip_static and CDNs that take precompressed files
-        self.written[name] = Written(resource.etag, resource.media_type, resource.cache_control(self.max_age), mtime)
+        self.written[name] = Written(resource.etag, resource.media_type, resource.cache_control(self.max_age), mtime,
+                                     resource.redirect)
 
     def add(self, written: dict[str, Written], folders: dict[str, float]) -> None:
         """What a worker wrote into the same folder."""
@@ -217,6 +220,10 @@ class Writer:
         newest file, so two builds are identical trees."""
         stamp = self.written["index.html"].mtime if "index.html" in self.written else 0
         self._file(HEADERS, headers_file(self.written, self.max_age).encode(), stamp)
+        redirects = {"/" + name.removesuffix("index.html"): w for name, w in self.written.items() if w.redirect}
+        moved = max((w.mtime for w in redirects.values()), default=stamp)
+        self._file(REDIRECTS, redirects_file(redirects).encode(), moved)
+        self._file(NGINX_REDIRECTS, nginx_map(redirects).encode(), moved)
         self._file(MARKER, manifest(self.written).encode(), stamp)
         for folder, newest in list(self.folders.items()):
             while folder:
@@ -272,7 +279,7 @@ def diff(written: dict[str, Written], out: Path) -> Changes:
         for folder, _, files in os.walk(out):
             relative = os.path.relpath(folder, out)
             old.update(name if relative == "." else f"{relative}/{name}" for name in files)
-    old = {name for name in old if not name.endswith(".gz") and name not in (HEADERS, MARKER)}
+    old = {name for name in old if not name.endswith(".gz") and name not in (HEADERS, MARKER, REDIRECTS, NGINX_REDIRECTS)}
     etags = old_etags(out)
     changes = Changes()
     for name in sorted(written):

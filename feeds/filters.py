@@ -75,4 +75,4 @@ def narrow(channel: Channel, wanted: Filter, feed_size: int, texts: Mapping[str,
     return dataclasses.replace(channel, id=f"{channel.id}?{wanted.query}", query=wanted.query, title=title,
                                prev_archive=None,  # the archives hold the unfiltered history
                                all_items=tuple(pool), items=items,
-                               updated=items[0].published if items else channel.updated)
+                               tombstones=(), updated=channel.latest)  # a search reaches the whole history

@@ -1,7 +1,7 @@
-"""Entries → items: identity, publication time, summary and themes.
+"""Entries → items: what each says (summary, themes, countries), and who it is (from the ledger).
 
-Identity is forever. An item's id is a tag URI of the configured authority, its date and the slug
-of its title; the same date and title in two digest files is the same item.
+Identity is forever: an item's id is minted once, then kept by the ledger through edits
+(feeds/identity.py). The same date and title in two digest files is the same item.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from slugify import slugify
 
 from .digest import Entry, Source
+from .identity import Draft, Reconciled, reconcile
+from .ledger import Ledger, build_time
 from .places import Mention, countries, plain, split_dateline
 from .problems import DigestError, Problem, quote
 from .themes import Match, Taxonomy
@@ -20,7 +22,6 @@ from .workers import alongside
 
 SLUG_LENGTH = 80
 SUMMARY_LENGTH = 280
-NOON = dt.time(12, 0, tzinfo=dt.timezone.utc)
 
 
 @dataclass(frozen=True, slots=True)  # slots: one per item or match, 100,000s of them
@@ -30,7 +31,8 @@ class Item:
     title: str
     summary: str
     paragraphs: tuple[str, ...]  # the body without its dateline
-    published: dt.datetime
+    published: dt.datetime  # its time in the feeds, fixed by the ledger
+    updated: dt.datetime  # when its text last changed; `published` until then
     evidence: dict[str, tuple[Match, ...]]  # theme slug → the words that put the item there
     source: Source
     place: str | None = None  # from the dateline the body opened with, e.g. "Georgetown, Guyana"
@@ -85,12 +87,22 @@ def summarize(paragraphs: tuple[str, ...]) -> str:
     return cut + "…"
 
 
-def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, processes: int = 1) -> list[Item]:
-    """Items newest first. Entries are given in digest order (files by name, then by line).
+def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, processes: int = 1,
+               ledger: Ledger | None = None, now: dt.datetime | None = None) -> list[Item]:
+    """Items newest first (see `publish_items`)."""
+    return publish_items(entries, taxonomy, tag_authority, processes, ledger, now)[0]
 
-    With `processes` > 1, this process and forked workers find the themes and places of large
-    digests (feeds/workers.py): only for a single-threaded caller such as `feeds build` (a
-    server's watcher thread must not fork)."""
+
+def publish_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, processes: int = 1,
+                  ledger: Ledger | None = None, now: dt.datetime | None = None) -> tuple[list[Item], Reconciled]:
+    """Items newest first, and the ledger after publishing them at `now` (default: `build_time()`).
+    Entries are given in digest order (files by name, then by line).
+
+    An item's id, slug and times come from the ledger when an entry continues a published item
+    (feeds/identity.py); a new item gets a tag URI of the authority, its date and the slug of
+    its title. With `processes` > 1, this process and forked workers find the themes and places
+    of large digests (feeds/workers.py): only for a single-threaded caller such as `feeds build`
+    (a server's watcher thread must not fork)."""
     first: dict[tuple[dt.date, str], Entry] = {}
     problems = []
     for entry in entries:
@@ -103,28 +115,28 @@ def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, pro
     if problems:
         raise DigestError(problems)
 
-    # Items of one day keep digest order: the first is 12:00:00 UTC, the next a second earlier,
-    # so no two items share a timestamp and every reader shows the digest's own date.
-    rank: dict[dt.date, int] = {}
-    items = []
     unique = list(first.values())
-    for ((date, slug), entry), (place, paragraphs, evidence, where) in zip(first.items(), read_all(unique, taxonomy, processes)):
-        rank[date] = rank.get(date, -1) + 1
-        published = dt.datetime.combine(date, NOON) - dt.timedelta(seconds=rank[date])
+    found = read_all(unique, taxonomy, processes)
+    drafts = [Draft(entry.date, entry.title, entry.paragraphs, tuple(evidence), tuple(where), entry.source, slug)
+              for ((_, slug), entry), (_, _, evidence, where) in zip(first.items(), found)]
+    reconciled = reconcile(drafts, ledger or Ledger(), now or build_time(), tag_authority)
+    items = []
+    for entry, record, (place, paragraphs, evidence, where) in zip(unique, reconciled.records, found):
         items.append(Item(
-            id=f"tag:{tag_authority},{date:%Y-%m-%d}:{slug}",
-            slug=f"{date:%Y-%m-%d}-{slug}",
+            id=record.id,
+            slug=record.slug,
             title=entry.title,
             summary=summarize(paragraphs),  # never the dateline
             paragraphs=paragraphs,
-            published=published,
+            published=record.published,
+            updated=record.updated,
             evidence=evidence,
             source=entry.source,
             place=place,
             country_evidence=where,
         ))
     items.sort(key=lambda item: item.published, reverse=True)
-    return items
+    return items, reconciled
 
 
 Facts = tuple  # (dateline place, paragraphs without it, theme evidence, country evidence)

@@ -9,6 +9,7 @@ from .channels import ALL, COUNTRY, THEME, Channel
 from .chart import build_chart
 from .config import Config
 from .items import Item
+from .ledger import Record
 
 
 def once(macro):
@@ -31,7 +32,7 @@ class Pages:
             undefined=StrictUndefined,  # a typo in a template fails the build, not the reader
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         )
-        self.catalog = catalog
+        self.catalog, self.config = catalog, config
         self.main = next(ch for ch in channels if ch.kind == ALL)
         self.themes = [ch for ch in channels if ch.kind == THEME]
         self.countries = [ch for ch in channels if ch.kind == COUNTRY]
@@ -71,6 +72,15 @@ class Pages:
         countries = [self.by_key[COUNTRY, code] for code in item.countries]
         return self._render("item.html", item=item, themes=themes, countries=countries,
                             alternates=[self.main, *themes, *countries])
+
+    def moved(self, item: Item | Record) -> bytes:
+        """What a former address of an item shows where a host cannot redirect: a link, a refresh
+        and rel=canonical to the current one."""
+        return self._render("moved.html", item=item, target=urls.Absolute(self.config.base_url)(urls.item_page(item.slug)),
+                            alternates=[])
+
+    def withdrawn(self, record: Record) -> bytes:
+        return self._render("withdrawn.html", record=record, alternates=[])
 
     def stylesheet(self) -> bytes:
         return self._render("feed.xsl")

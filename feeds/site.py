@@ -18,7 +18,7 @@ from werkzeug.http import http_date
 
 from . import urls
 from .catalog import Catalog
-from .channels import ALL, COUNTRY, THEME, Channel, channels
+from .channels import ALL, COUNTRY, EPOCH, THEME, Channel, channels
 from .config import Config
 from .filters import Filter, narrow
 from .pages import Pages
@@ -28,7 +28,6 @@ FILTERED_CACHE_BYTES = 16 * 2**20  # filtered feed documents kept per Site gener
 
 
 IMMUTABLE = "public, max-age=31536000, immutable"  # full archive pages never change
-EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # Last-Modified of documents that show no item
 
 
 def compress(body: bytes) -> bytes:
@@ -49,8 +48,10 @@ class Resource:
     """One document in both its representations, each with its own strong validator."""
     body: bytes
     media_type: str
-    last_modified: dt.datetime  # newest item the document shows, never the build time
+    last_modified: dt.datetime  # when the document's bytes last changed, as the ledger knows it
     immutable: bool = False  # a full archive page: its bytes never change, caches may keep it a year
+    redirect: str | None = None  # a former address of an item: the server answers 301 to this site path
+    gone: bool = False  # the page of a withdrawn item: the server answers 410 Gone with it
     etag: str = field(init=False)
     gzip: bytes = field(init=False, repr=False)  # compressed once, here, never per request
     gzip_etag: str = field(init=False)
@@ -124,26 +125,28 @@ class Build:
         """How many documents `documents()` yields."""
         feeds = sum(1 + channel.archive_count(self.config.feed_size) for channel in self.channels)
         topics = sum(1 for channel in self.channels if channel.kind != ALL)
-        return 6 + topics + feeds * len(urls.FORMATS) + len(self.catalog.items)
+        return (6 + topics + feeds * len(urls.FORMATS) + len(self.catalog.items) + len(self.catalog.withdrawn)
+                + len(self.catalog.redirects))
 
     def documents(self) -> Iterator[tuple[str, Resource]]:
         """(site path, Resource) of every document, each once."""
         yield from self.pages_documents()
         yield from self.feeds()
         yield from self.item_pages(0, len(self.catalog.items))
+        yield from self.former_pages()
 
     def pages_documents(self) -> Iterator[tuple[str, Resource]]:
         """The index, lists, theme and country pages, OPML and the feeds' stylesheet."""
-        pages, updated = self.pages, self.channels[0].updated
+        pages, updated = self.pages, self.channels[0].latest  # they list or count every item
         yield "/", Resource(pages.index(), urls.MEDIA_TYPES["html"], updated)
         yield urls.OPML, Resource(pages.opml(), urls.MEDIA_TYPES["opml"], updated)
-        yield urls.STYLESHEET, Resource(pages.stylesheet(), urls.MEDIA_TYPES["xsl"], EPOCH)
+        yield urls.STYLESHEET, Resource(pages.stylesheet(), urls.MEDIA_TYPES["xsl"], EPOCH)  # changes only with the package
         yield urls.THEMES, Resource(pages.topics(THEME), urls.MEDIA_TYPES["html"], updated)
         yield urls.COUNTRIES, Resource(pages.topics(COUNTRY), urls.MEDIA_TYPES["html"], updated)
         yield urls.ITEMS, Resource(pages.items(), urls.MEDIA_TYPES["html"], updated)
         for channel in self.channels:
             if channel.kind != ALL:
-                yield channel.page, Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.updated)
+                yield channel.page, Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.latest)
 
     def feeds(self, part: int = 0, parts: int = 1) -> Iterator[tuple[str, Resource]]:
         """Every feed and archive page in every format; or one of `parts` shares of them, cut so
@@ -169,8 +172,25 @@ class Build:
             entries.done(document)
 
     def item_pages(self, start: int, stop: int) -> Iterator[tuple[str, Resource]]:
+        records = self.catalog.records
         for item in self.catalog.items[start:stop]:
-            yield urls.item_page(item.slug), Resource(self.pages.item(item), urls.MEDIA_TYPES["html"], item.published)
+            record = records.get(item.id)
+            yield urls.item_page(item.slug), Resource(self.pages.item(item), urls.MEDIA_TYPES["html"],
+                                                      record.touched if record else item.updated)
+
+    def former_pages(self) -> Iterator[tuple[str, Resource]]:
+        """The pages of withdrawn items, and every former address of an item: a page that leads to
+        the current one (the server answers 301 there; hosts that read `_redirects` or the nginx
+        map do too)."""
+        html = urls.MEDIA_TYPES["html"]
+        for record in self.catalog.withdrawn:
+            yield urls.item_page(record.slug), Resource(self.pages.withdrawn(record), html, record.touched, gone=True)
+        items = {item.id: item for item in self.catalog.items}
+        for record in self.catalog.ledger.records:
+            for former in record.former_slugs:
+                target = urls.item_page(record.slug)
+                yield urls.item_page(former), Resource(self.pages.moved(items.get(record.id, record)), html,
+                                                       record.touched, redirect=target)
 
 
 class BoundedCache:

@@ -17,9 +17,13 @@ from .channels import Channel
 from .config import Config
 from .history import HistoryExtension
 from .items import Item
+from .ledger import Record
 from .places import country_name
 from .themes import Taxonomy
 
+TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721
+ATOM = "http://www.w3.org/2005/Atom"
+WITHDRAWN = "This item was withdrawn by the publisher."
 CLOSING = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}  # where a document's items go
 GENERATOR = "iom-digest-feeds"  # no version: upgrading must not change the published bytes
 
@@ -104,7 +108,7 @@ class Feeds:
         fe.title(item.title)
         fe.link(href=self.absolute(urls.item_page(item.slug)), rel="alternate", type="text/html")
         fe.published(item.published)
-        fe.updated(item.published)
+        fe.updated(item.updated)  # moves when the text is corrected, so readers show the fix
         fe.category(self.categories(item))
         # RSS has one description and readers take it as HTML, so it gets the escaped body
         fe.content(body_html(item), type="html")
@@ -147,8 +151,23 @@ class Feeds:
         close = CLOSING[fmt]
         if not head.endswith(close):
             raise AssertionError(f"feedgen's {fmt} document does not end with {close!r}")
-        entries = b"".join(self.entry(item, fmt) for item in channel.items)
+        if fmt == "atom" and channel.tombstones:  # each withdrawn item in its slot among the entries
+            entries = b"".join(self.tombstone(slot) if isinstance(slot, Record) else self.entry(slot, fmt)
+                               for slot in channel.shown())
+        else:
+            entries = b"".join(self.entry(item, fmt) for item in channel.items)
         return self.styled(head[:-len(close)] + entries + close)
+
+    def tombstone(self, record: Record) -> bytes:
+        """RFC 6721 deleted-entry: readers that know it drop the entry; the link leads to the
+        page that says it was withdrawn. It carries its own namespace declaration, so it is
+        spliced in like an entry."""
+        element = etree.Element(f"{{{TOMBSTONES}}}deleted-entry", nsmap={None: ATOM, "at": TOMBSTONES},
+                                ref=record.id, when=record.withdrawn.isoformat())
+        etree.SubElement(element, f"{{{ATOM}}}link", rel="alternate", type="text/html",
+                         href=self.absolute(urls.item_page(record.slug)))
+        etree.SubElement(element, f"{{{TOMBSTONES}}}comment").text = WITHDRAWN
+        return self._indented(element, 1)
 
     def related(self, channel: Channel, fmt: str) -> list[dict]:
         """RFC 5005 archive links and the WebSub hub, as link attributes."""
@@ -205,7 +224,7 @@ class Feeds:
             "content_html": body_html(item),
             "content_text": body_text(item),
             "date_published": item.published.isoformat(),
-            "date_modified": item.published.isoformat(),
+            "date_modified": item.updated.isoformat(),
             "tags": [category["label"] for category in self.categories(item)],
             # JSON Feed extension (an underscore key): the same facts as codes, for programs
             "_digest": {"themes": list(item.themes), "countries": list(item.countries), "place": item.place},

@@ -1,0 +1,271 @@
+"""The ledger: what the publication has published, kept beside the digests and committed with them.
+
+The digest text says what the news is now; the ledger says what subscribers have already seen:
+every item's id, its current and former slugs, a fingerprint of its text, its time in the feeds,
+when it was first published, edited, moved or withdrawn. Identity, update times, redirects,
+tombstones and every document's Last-Modified come from it, so the same digests and the same
+ledger always give the same bytes.
+
+The file is JSON Lines: a header line, then one item per line, newest first, with its keys in a
+fixed order, so a week's publishing is a diff of a few lines a person can read and, if need be,
+edit (README, "The ledger").
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import heapq
+import json
+import os
+import re
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .problems import DigestError, Problem
+
+NAME = "ledger.jsonl"  # in the seeds folder; not a digest file (those are *.txt)
+FORMAT = "iom-digest-ledger/1"
+HEADER = {"format": FORMAT,
+          "about": "What the feeds have published, one item per line, newest first. Written by feeds build; "
+                   "see the README, 'The ledger', before editing by hand."}
+SKETCH_SIZE = 12  # smallest hashes kept of a body's word pairs (bottom-k sketch)
+
+
+def utc(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+
+
+def stamp(when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_time(environ=os.environ) -> dt.datetime:
+    """When this build publishes: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock,
+    to the second. The ledger then fixes it: a rebuild of the same sources keeps every time."""
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970") from None
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def body_fingerprint(paragraphs: tuple[str, ...]) -> str:
+    return hashlib.sha256("\n\n".join(paragraphs).encode("utf-8")).hexdigest()[:16]
+
+
+WORD = re.compile(r"\w+")
+
+
+def body_sketch(paragraphs: tuple[str, ...]) -> str:
+    """The SKETCH_SIZE smallest CRC-32s of the body's consecutive word pairs, in hex: two sketches
+    estimate how much of two bodies' wording is shared (`resemblance`), without the ledger holding
+    the text. A one-word fix in a 60-word body leaves about nine in ten pairs; two different
+    stories share almost none."""
+    words = WORD.findall(" ".join(paragraphs).casefold())
+    # pairs of short words ("of the", "in a") are in every story: they would make any two look alike
+    pairs = {f"{a} {b}" for a, b in zip(words, words[1:]) if len(a) > 3 or len(b) > 3} or set(words)
+    smallest = heapq.nsmallest(SKETCH_SIZE, {zlib.crc32(pair.encode("utf-8")) for pair in pairs})
+    return "".join(f"{value:08x}" for value in smallest)
+
+
+def resemblance(a: str, b: str) -> float:
+    """Estimated share of word pairs two bodies have in common (Jaccard), from their sketches:
+    of the SKETCH_SIZE smallest hashes of both together, the fraction both bodies have."""
+    left = {a[i:i + 8] for i in range(0, len(a), 8)}
+    right = {b[i:i + 8] for i in range(0, len(b), 8)}
+    union = sorted(left | right)[:SKETCH_SIZE]
+    if not union:
+        return 0.0
+    return sum(1 for value in union if value in left and value in right) / len(union)
+
+
+@dataclass(slots=True)
+class Record:
+    """One item ever published. Times are UTC, to the second."""
+    id: str  # tag URI, minted once; never changes
+    slug: str  # the item page is /items/<slug>/
+    published: dt.datetime  # the item's time in the feeds (12:00 UTC of its date, less a second per earlier item of the day)
+    title: str
+    body: str  # body_fingerprint of the text
+    sketch: str  # body_sketch of the text, to recognise a body edited a little
+    themes: tuple[str, ...]  # where it is (or, withdrawn, was) published
+    countries: tuple[str, ...]
+    added: dt.datetime  # the build that first published it
+    edited: dt.datetime | None = None  # the build that last changed its text, date or themes
+    moved: dt.datetime | None = None  # the build that last changed its place: date fixed, theme or country changed
+    withdrawn: dt.datetime | None = None  # the build that found it in no digest; None while published
+    former_slugs: tuple[str, ...] = ()  # each redirects to `slug`
+    left: tuple[str, ...] = ()  # feeds it was once in and no longer is: "themes/<slug>", "countries/<code>"
+
+    @property
+    def date(self) -> dt.date:
+        return self.published.date()
+
+    @property
+    def touched(self) -> dt.datetime:
+        """When the documents showing it last changed because of it."""
+        return max(t for t in (self.added, self.edited, self.withdrawn) if t is not None)
+
+    @property
+    def updated(self) -> dt.datetime:
+        """Atom `updated`, JSON Feed `date_modified`: its time in the feeds until its text changes."""
+        return max(self.published, self.edited) if self.edited else self.published
+
+    @property
+    def placed(self) -> dt.datetime:
+        """When it last took or changed its place in the feeds: documents from its place on shift."""
+        return max(self.added, self.moved) if self.moved else self.added
+
+    @property
+    def lowest(self) -> dt.datetime:
+        """The oldest place it ever had: its time, or an earlier date it once had (a former slug
+        starts with it), so a date fixed forward still reaches the pages it left."""
+        dates = [self.published]
+        for slug in self.former_slugs:
+            try:
+                dates.append(dt.datetime.combine(dt.date.fromisoformat(slug[:10]), dt.time(0, tzinfo=dt.timezone.utc)))
+            except ValueError:
+                pass
+        return min(dates)
+
+    def feeds(self) -> tuple[str, ...]:
+        """Every feed it is or was in, as channel keys."""
+        return (*(f"themes/{t}" for t in self.themes), *(f"countries/{c}" for c in self.countries), *self.left)
+
+    def line(self) -> str:
+        fields = {"id": self.id, "slug": self.slug, "published": stamp(self.published), "title": self.title,
+                  "body": self.body, "sketch": self.sketch, "themes": list(self.themes),
+                  "countries": list(self.countries), "added": stamp(self.added)}
+        for name in ("edited", "moved", "withdrawn"):
+            if getattr(self, name):
+                fields[name] = stamp(getattr(self, name))
+        if self.former_slugs:
+            fields["former_slugs"] = list(self.former_slugs)
+        if self.left:
+            fields["left"] = list(self.left)
+        return json.dumps(fields, ensure_ascii=False, separators=(", ", ": "))
+
+
+REQUIRED = ("id", "slug", "published", "title", "body", "sketch", "themes", "countries", "added")
+OPTIONAL = ("edited", "moved", "withdrawn", "former_slugs", "left")
+
+
+@dataclass
+class Ledger:
+    records: list[Record] = field(default_factory=list)
+
+    def text(self) -> str:
+        ordered = sorted(self.records, key=lambda r: (r.published, r.id), reverse=True)
+        return "\n".join([json.dumps(HEADER, ensure_ascii=False), *(r.line() for r in ordered)]) + "\n"
+
+
+def read_ledger(seeds: Path) -> Ledger:
+    """The ledger in a seeds folder; an empty one when there is none yet (the first build)."""
+    path = Path(seeds) / NAME
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return Ledger()
+    except (OSError, UnicodeDecodeError) as e:
+        raise DigestError([Problem(str(path), 0, f"cannot read the ledger: {e}")]) from None
+    return parse(text, str(path))
+
+
+def parse(text: str, path: str) -> Ledger:
+    problems, records = [], []
+    ids, slugs = {}, {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            fields = json.loads(line)
+        except json.JSONDecodeError as e:
+            problems.append(Problem(path, number, f"not a JSON object ({e.msg} at column {e.colno})"))
+            continue
+        if number == 1 and isinstance(fields, dict) and "format" in fields:
+            if fields["format"] != FORMAT:
+                problems.append(Problem(path, number, f"ledger format {fields['format']!r} is not {FORMAT!r}"))
+            continue
+        try:
+            record = _record(fields)
+        except (TypeError, ValueError, KeyError) as e:
+            problems.append(Problem(path, number, str(e)))
+            continue
+        if record.id in ids:
+            problems.append(Problem(path, number, f"id {record.id} is also on line {ids[record.id]}; "
+                                                  "an id belongs to one item"))
+        ids.setdefault(record.id, number)
+        for slug in (record.slug, *record.former_slugs):
+            if slug in slugs:
+                problems.append(Problem(path, number, f"slug {slug!r} is also on line {slugs[slug]}; "
+                                                      "a slug (current or former) belongs to one item"))
+            slugs.setdefault(slug, number)
+        records.append(record)
+    if problems:
+        raise DigestError(problems)
+    return Ledger(records)
+
+
+def _record(fields) -> Record:
+    if not isinstance(fields, dict):
+        raise TypeError("not a JSON object")
+    missing = [name for name in REQUIRED if name not in fields]
+    if missing:
+        raise KeyError(f"missing {', '.join(missing)}")
+    unknown = sorted(set(fields) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise ValueError(f"unknown field {unknown[0]!r} (the fields are {', '.join(REQUIRED + OPTIONAL)})")
+
+    def text(name):
+        if not isinstance(fields[name], str) or not fields[name]:
+            raise ValueError(f"{name} must be a non-empty string")
+        return fields[name]
+
+    def names(name):
+        value = fields.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ValueError(f"{name} must be a list of strings")
+        return tuple(value)
+
+    def time(name, optional=False):
+        if optional and fields.get(name) is None:
+            return None
+        try:
+            return utc(fields[name])
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} {fields[name]!r} is not a UTC time like 2021-10-26T12:00:00Z") from None
+
+    if not re.fullmatch(r"[0-9a-f]{16}", text("body")):
+        raise ValueError("body must be 16 hex digits (a fingerprint written by feeds build)")
+    if not re.fullmatch(r"(?:[0-9a-f]{8}){1,%d}" % SKETCH_SIZE, text("sketch")):
+        raise ValueError("sketch must be hex digits written by feeds build")
+    return Record(id=text("id"), slug=text("slug"), published=time("published"), title=text("title"),
+                  body=fields["body"], sketch=fields["sketch"], themes=names("themes"),
+                  countries=names("countries"), added=time("added"), edited=time("edited", True),
+                  moved=time("moved", True), withdrawn=time("withdrawn", True),
+                  former_slugs=names("former_slugs"), left=names("left"))
+
+
+def write_ledger(seeds: Path, ledger: Ledger) -> bool:
+    """Replace the ledger file whole (a reader never sees half of it); False when unchanged."""
+    path = Path(seeds) / NAME
+    text = ledger.text()
+    try:
+        if path.read_text("utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    fd, scratch = tempfile.mkstemp(prefix=f".{NAME}.", dir=seeds)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(scratch, 0o644)
+        os.replace(scratch, path)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+    return True

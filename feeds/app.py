@@ -16,7 +16,8 @@ from . import urls
 from .catalog import load_catalog
 from .config import Config
 from .filters import BadFilter, parse
-from .live import LastGood, Live, Watcher, fingerprint, log_to_stderr
+from .ledger import build_time
+from .live import LastGood, Ledgers, Live, Watcher, fingerprint, log_to_stderr
 from .problems import DigestError
 from .site import Resource, Site, build_site
 
@@ -49,9 +50,13 @@ def not_modified(environ, etag: str, resource: Resource) -> bool:
     return since is not None and since == resource.last_modified
 
 
-def load_site(config: Config) -> Site:
-    """Read the seeds and build the Site; raises DigestError naming every problem."""
-    return build_site(load_catalog(config.seeds, config.tag_authority), config)
+def load_site(config: Config, ledgers: Ledgers | None = None) -> Site:
+    """Read the seeds and the ledger, build the Site and record it in the ledger; raises
+    DigestError naming every problem (and then records nothing)."""
+    ledgers = ledgers or Ledgers(config.seeds)
+    catalog = ledgers.publish(lambda ledger: load_catalog(config.seeds, config.tag_authority,
+                                                          now=build_time(), ledger=ledger))
+    return build_site(catalog, config)
 
 
 def create_app(config: Config | None = None, site: Site | None = None, watch: bool | None = None) -> Flask:
@@ -65,11 +70,12 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
     watch = watch if watch is not None else site is None
     last_good = LastGood(config.last_good) if config.last_good else None
     built = fingerprint(config.seeds)  # before reading: a change during the build is seen later
+    ledgers = Ledgers(config.seeds)
     if site is not None:
         live = Live(site)
     else:
         try:
-            live = Live(load_site(config))
+            live = Live(load_site(config, ledgers))
         except DigestError as e:
             # a worker (re)started while the seeds are broken serves the last good copy, if any
             saved = last_good.folder() if last_good else None
@@ -82,7 +88,7 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
     app.extensions["feeds.live"] = live
     if config.reload_interval and watch:
         log_to_stderr()
-        watcher = Watcher(config.seeds, config.reload_interval, lambda: load_site(config), live, built, last_good)
+        watcher = Watcher(config.seeds, config.reload_interval, lambda: load_site(config, ledgers), live, built, last_good)
         app.extensions["feeds.watcher"] = watcher
         watcher.start()
     absolute = urls.Absolute(config.base_url)  # Locations too: never from the request's Host

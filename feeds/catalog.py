@@ -58,13 +58,13 @@ class Catalog:
 
 
 def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = None, processes: int = 1,
-                 now: dt.datetime | None = None) -> Catalog:
-    """Read every digest file and the ledger beside them, and make the catalog as published at
-    `now` (default: SOURCE_DATE_EPOCH or the clock); raises DigestError naming every problem.
-    Nothing is written: the caller saves `catalog.ledger` once the catalog is published.
+                 now: dt.datetime | None = None, ledger: Ledger | None = None) -> Catalog:
+    """Read every digest file and the ledger beside them (or the one given), and make the catalog
+    as published at `now` (default: SOURCE_DATE_EPOCH or the clock); raises DigestError naming
+    every problem. Nothing is written: the caller saves `catalog.ledger` once it is published.
     `processes` > 1 (`feeds build`) spreads the classifying over this process and forked workers."""
     taxonomy = taxonomy or Taxonomy.load()
     reading = read_folder(seeds)
-    ledger = read_ledger(seeds)
+    ledger = read_ledger(seeds) if ledger is None else ledger
     items, reconciled = publish_items(reading.entries, taxonomy, tag_authority, processes, ledger, now)
     return Catalog(tuple(items), taxonomy, tuple(reading.warnings), reconciled.ledger, tuple(reconciled.changes))

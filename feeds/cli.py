@@ -19,6 +19,7 @@ from . import urls, websub
 from .catalog import Catalog, load_catalog
 from .config import Config
 from .export import ExportError, publish_build, publishing
+from .ledger import NAME as LEDGER, build_time, locked as ledger_lock, write_ledger
 from .problems import DigestError
 from .serving import DEFAULT_SERVER, SERVERS
 from .site import Build
@@ -46,9 +47,14 @@ def configure(**flags) -> Config:
 
 
 def read(config: Config, processes: int = 1) -> Catalog:
-    """The catalog, or every problem as path:line: message on stderr and exit status 1."""
+    """The catalog as published now, or every problem as path:line: message on stderr and exit
+    status 1."""
     try:
-        catalog = load_catalog(config.seeds, config.tag_authority, processes=processes)
+        now = build_time()
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    try:
+        catalog = load_catalog(config.seeds, config.tag_authority, processes=processes, now=now)
     except DigestError as e:
         fail(e.problems)
     for warning in catalog.warnings:
@@ -106,11 +112,17 @@ def main():
 @main.command()
 @seeds_option
 def check(seeds):
-    """Read every digest file; report each problem as path:line: message (exit 1 if any)."""
+    """Read every digest file; report each problem as path:line: message (exit 1 if any), and
+    what a build would publish differently: new, edited, withdrawn and restored items."""
     config = configure(seeds=seeds)
     catalog = read(config)
+    for change in catalog.changes:
+        click.echo(str(change))
     click.echo(f"{config.seeds}: {plural(len(catalog.items), 'item')} read, "
-               f"no problems, {plural(len(catalog.warnings), 'warning')}")
+               f"no problems, {plural(len(catalog.warnings), 'warning')}; "
+               + (f"{plural(len(catalog.changes), 'change')} to publish (feeds build records "
+                  f"{'it' if len(catalog.changes) == 1 else 'them'} in {config.seeds / LEDGER})"
+                  if catalog.changes else f"nothing changed since the last build ({LEDGER})"))
 
 
 @main.command()
@@ -193,18 +205,31 @@ def build(seeds, out, base_url, hub):
     # folder is removed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     processes = build_processes()
+    if config.seeds.is_dir() and not os.access(config.seeds, os.W_OK):
+        fail([f"{config.seeds}: cannot write the ledger ({LEDGER}) there: the folder is read-only; "
+              "nothing was published"])
     try:
-        with without_cycle_collection():
-            catalog = read(config, processes)
-        with publishing(out), without_cycle_collection():  # held from the start: a second build fails at once
-            site = Build(catalog, config)
-            with Progress("building", site.size()) as progress:
-                # streamed: each document is written as it is rendered, never all held at once
-                changes = publish_build(site, out, processes, progress)
+        # the ledger is read, published and written back under one lock: a server on the same
+        # seeds does not date the same change a second time
+        with ledger_lock(config.seeds):
+            with without_cycle_collection():
+                catalog = read(config, processes)
+            with publishing(out), without_cycle_collection():  # held from the start: a second build fails at once
+                site = Build(catalog, config)
+                with Progress("building", site.size()) as progress:
+                    # streamed: each document is written as it is rendered, never all held at once
+                    changes = publish_build(site, out, processes, progress)
+            try:
+                write_ledger(config.seeds, catalog.ledger)
+            except OSError as e:
+                fail([f"{config.seeds / LEDGER}: cannot write the ledger: {e.strerror}; the export is "
+                      "published, but the next build will date its changes again"])
     except WorkerDied as e:
         fail([f"{e}; nothing was published"])
     except (ExportError, OSError) as e:
         fail([f"cannot write the export: {e}"])
+    for change in catalog.changes:
+        click.echo(str(change))
     count = changes.unchanged + len(changes.added) + len(changes.changed)
     for name in changes.changed:
         if name in changes.immutable:

@@ -13,6 +13,7 @@ edit (README, "The ledger").
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import heapq
 import json
@@ -20,6 +21,7 @@ import os
 import re
 import tempfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -248,6 +250,24 @@ def _record(fields) -> Record:
                   countries=names("countries"), added=time("added"), edited=time("edited", True),
                   moved=time("moved", True), withdrawn=time("withdrawn", True),
                   former_slugs=names("former_slugs"), left=names("left"))
+
+
+@contextmanager
+def locked(seeds: Path):
+    """Held while a build reads the ledger, publishes and writes it back, so two builders (a
+    `feeds build` and a server's workers) never date one change twice. A seeds folder that
+    cannot hold the lock file (read-only) is not locked: nothing can write the ledger there."""
+    try:
+        handle = open(Path(seeds) / LOCK, "a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+LOCK = ".ledger.lock"
 
 
 def write_ledger(seeds: Path, ledger: Ledger) -> bool:

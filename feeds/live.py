@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from .digest import digest_paths
+from .ledger import NAME as LEDGER, Ledger, locked as ledger_lock, read_ledger, write_ledger
 from .problems import DigestError
 from .site import Site
 
@@ -73,12 +74,42 @@ class Live:
             log.error("seeds do not read, still serving generation %d: %s", self.state.generation, problem)
 
 
+def watched(folder: Path) -> list[Path]:
+    """The digest files and the ledger (a publisher may edit it by hand to settle an identity)."""
+    ledger = folder / LEDGER
+    return digest_paths(folder) + ([ledger] if ledger.is_file() else [])
+
+
 def fingerprint(folder: Path) -> tuple:
     """What a change to the published files changes: their names, sizes and modification times."""
     try:
-        return tuple((p.name, s.st_size, s.st_mtime_ns) for p in digest_paths(folder) for s in [p.stat()])
+        return tuple((p.name, s.st_size, s.st_mtime_ns) for p in watched(folder) for s in [p.stat()])
     except OSError as e:
         return ("unreadable", str(e))
+
+
+class Ledgers:
+    """A server's ledger: read from the seeds folder before each build and written back after it,
+    under the lock `feeds build` takes too, so workers and builds date each change once. Where it
+    cannot be written (a read-only folder), the server says so once and keeps it in memory."""
+
+    def __init__(self, seeds: Path):
+        self.seeds = seeds
+        self.memory: Ledger | None = None  # set once writing failed
+
+    def publish(self, make: Callable[[Ledger], "Catalog"]) -> "Catalog":
+        with ledger_lock(self.seeds):
+            catalog = make(self.memory if self.memory is not None else read_ledger(self.seeds))
+            try:
+                write_ledger(self.seeds, catalog.ledger)
+            except OSError as e:
+                if self.memory is None:
+                    log.warning("cannot write the ledger %s (%s): keeping it in memory; ids and times of "
+                                "new changes last until this server stops", self.seeds / LEDGER, e.strerror or e)
+                self.memory = catalog.ledger
+            else:
+                self.memory = None
+        return catalog
 
 
 class LastGood:
@@ -92,7 +123,7 @@ class LastGood:
         self.root = Path(root)
 
     def save(self, folder: Path, expected: tuple) -> None:
-        paths = digest_paths(folder)
+        paths = watched(folder)
         files = [(p.name, p.read_bytes()) for p in paths]
         if fingerprint(folder) != expected:
             return  # changed since it was read; the next build saves

@@ -228,8 +228,6 @@ def build(seeds, out, base_url, hub):
         fail([f"{e}; nothing was published"])
     except (ExportError, OSError) as e:
         fail([f"cannot write the export: {e}"])
-    for change in catalog.changes:
-        click.echo(str(change))
     count = changes.unchanged + len(changes.added) + len(changes.changed)
     for name in changes.changed:
         if name in changes.immutable:
@@ -243,6 +241,8 @@ def build(seeds, out, base_url, hub):
             click.echo(f"  {mark} {name}")
         if len(names) > LISTED_CHANGES:
             click.echo(f"  {mark} … and {len(names) - LISTED_CHANGES} more")
+    for change in catalog.changes:  # the same in the publisher's words
+        click.echo(str(change))
     if config.websub_hub:  # after the swap: the hub fetches the new documents at once
         feeds = {channel.path(fmt) for channel in site.channels for fmt in urls.FORMATS}
         changed = [urls.Absolute(config.base_url)("/" + name) for name in changes.added + changes.changed

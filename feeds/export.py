@@ -252,6 +252,7 @@ class Writer:
 
 
 HEADERS = "_headers"  # host configuration beside the documents (not a document of the Site)
+HOST_FILES = (HEADERS, MARKER, REDIRECTS, NGINX_REDIRECTS)  # files of an export that are not documents
 MANIFEST_HEAD = "# written by feeds build; the folder is replaced whole by the next. ETag and file of each document:"
 
 
@@ -279,7 +280,7 @@ def diff(written: dict[str, Written], out: Path) -> Changes:
         for folder, _, files in os.walk(out):
             relative = os.path.relpath(folder, out)
             old.update(name if relative == "." else f"{relative}/{name}" for name in files)
-    old = {name for name in old if not name.endswith(".gz") and name not in (HEADERS, MARKER, REDIRECTS, NGINX_REDIRECTS)}
+    old = {name for name in old if not name.endswith(".gz") and name not in HOST_FILES}
     etags = old_etags(out)
     changes = Changes()
     for name in sorted(written):

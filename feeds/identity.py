@@ -61,7 +61,7 @@ class Change:
     source: Source | None = None  # where the entry is; None for a withdrawn item
 
     def __str__(self) -> str:
-        where = f"{self.source.name}: " if self.source else ""
+        where = f"{self.source}: " if self.source else ""
         if self.what == "new":
             return f"{where}new: {quote(self.title)} ({self.id})"
         if self.what == "withdrawn":

@@ -56,7 +56,8 @@ def test_build_reports_what_changed(seeds, tmp_path):
     assert f"(1 added, 5 changed, 0 removed, {documents - 5} unchanged)" in second.stdout, second.stdout
     assert second.stdout.splitlines()[1:] == [
         "  + items/2021-06-02-more-news/index.html",
-        "  ~ feed.atom", "  ~ feed.json", "  ~ feed.rss", "  ~ index.html", "  ~ items/index.html"]
+        "  ~ feed.atom", "  ~ feed.json", "  ~ feed.rss", "  ~ index.html", "  ~ items/index.html",
+        f"{seeds.folder / 'more.txt'}:1: new: 'More news' (tag:iom-digest.example.org,2021-06-02:more-news)"]
 
 
 def test_warnings_are_printed_but_the_build_succeeds(seeds, tmp_path):

@@ -5,7 +5,7 @@ import urllib.request
 import feedparser
 import pytest
 
-from feeds.export import file_for
+from feeds.export import HOST_FILES, file_for
 
 from .conftest import run_feeds
 
@@ -39,8 +39,8 @@ def test_export_files_are_byte_identical_to_server_responses(server, tmp_path, s
     result = run_feeds("build", "--out", out, "--base-url", server)
     assert result.returncode == 0, result.stderr
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    documents = [name for name in files if not name.endswith(".gz") and name not in ("_headers", ".feeds-export")]
-    assert len(documents) == len(site) and len(files) == 2 * len(site) + 2  # + gzip twins, _headers, marker
+    documents = [name for name in files if not name.endswith(".gz") and name not in HOST_FILES]
+    assert len(documents) == len(site) and len(files) == 2 * len(site) + len(HOST_FILES)  # + gzip twins
     for name in documents:
         path = "/" + (name[:-len("index.html")] if name.endswith("index.html") else name)
         assert file_for(path) == name

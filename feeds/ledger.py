@@ -194,7 +194,7 @@ def parse(text: str, path: str) -> Ledger:
             continue
         try:
             record = _record(fields)
-        except (TypeError, ValueError, KeyError) as e:
+        except (TypeError, ValueError) as e:
             problems.append(Problem(path, number, str(e)))
             continue
         if record.id in ids:
@@ -217,7 +217,7 @@ def _record(fields) -> Record:
         raise TypeError("not a JSON object")
     missing = [name for name in REQUIRED if name not in fields]
     if missing:
-        raise KeyError(f"missing {', '.join(missing)}")
+        raise ValueError(f"missing {', '.join(missing)}")
     unknown = sorted(set(fields) - set(REQUIRED) - set(OPTIONAL))
     if unknown:
         raise ValueError(f"unknown field {unknown[0]!r} (the fields are {', '.join(REQUIRED + OPTIONAL)})")

@@ -1,5 +1,6 @@
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -114,3 +115,67 @@ def server():
     """`python server.py` as a user starts it (no FEEDS_* settings); yields its base URL."""
     with serving("server.py", env={k: v for k, v in os.environ.items() if not k.startswith("FEEDS_")}) as base:
         yield base
+
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+
+
+class Nginx:
+    """nginx on a free loopback port with deploy/nginx.conf as the README says to install it:
+    `listen` and the export folder substituted, nothing else changed."""
+
+    def __init__(self, work: Path, public: Path):
+        self.work, self.public = work, public
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}/"
+        self.process = None
+
+    def start(self) -> "Nginx":
+        work = self.work
+        server = (ROOT / "deploy" / "nginx.conf").read_text()
+        server = server.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+        server = server.replace("/srv/feeds/public", str(self.public))
+        temp = {name: work / name for name in ("client", "proxy", "fastcgi", "uwsgi", "scgi")}
+        # as root, nginx's workers would drop to `nobody`, who cannot enter pytest's private temp folder
+        user = "user root;" if os.geteuid() == 0 else ""
+        (work / "nginx.conf").write_text(f"""
+{user}
+daemon off;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp['client']};
+    proxy_temp_path {temp['proxy']};
+    fastcgi_temp_path {temp['fastcgi']};
+    uwsgi_temp_path {temp['uwsgi']};
+    scgi_temp_path {temp['scgi']};
+{server}
+}}
+""")
+        self.process = subprocess.Popen([NGINX, "-c", str(work / "nginx.conf"), "-p", str(work)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.wait()
+        return self
+
+    def wait(self) -> None:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.base, timeout=1).read()
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    pytest.fail(f"nginx did not start: {self.process.stderr.read()}")
+                time.sleep(0.1)
+
+    def reload(self) -> None:
+        """As `nginx -s reload`: the master rereads its configuration (and the map of moved items)."""
+        self.process.send_signal(signal.SIGHUP)
+        time.sleep(0.5)  # the old worker finishes, a new one starts
+        self.wait()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)

@@ -6,23 +6,19 @@ unless FEEDS_REQUIRE_NGINX is set, as CI sets it, when they fail.
 import gzip
 import json
 import os
-import shutil
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
 import feedparser
 import pytest
 
-from .conftest import ROOT, free_port, run_feeds
+from .conftest import NGINX, ROOT, Nginx, run_feeds
 from .test_server import NoRedirect, fetch
 
 sys.path.insert(0, str(ROOT / "bench"))
 import corpus  # noqa: E402
 
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 if NGINX is None and os.environ.get("FEEDS_REQUIRE_NGINX"):
     pytest.fail("nginx is required (apt-get install nginx)", pytrace=False)
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx)")
@@ -33,46 +29,12 @@ def nginx(tmp_path_factory):
     """nginx on a free loopback port serving a fresh export of a 520-item corpus."""
     work = tmp_path_factory.mktemp("nginx")
     corpus.write(520, work / "seeds")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    result = run_feeds("build", "--seeds", work / "seeds", "--out", work / "public", "--base-url", base)
+    nginx = Nginx(work, work / "public")
+    result = run_feeds("build", "--seeds", work / "seeds", "--out", work / "public", "--base-url", nginx.base)
     assert result.returncode == 0, result.stderr
-    server = (ROOT / "deploy" / "nginx.conf").read_text()
-    server = server.replace("listen 80;", f"listen 127.0.0.1:{port};")
-    server = server.replace("/srv/feeds/public", str(work / "public"))
-    temp = {name: work / name for name in ("client", "proxy", "fastcgi", "uwsgi", "scgi")}
-    # as root, nginx's workers would drop to `nobody`, who cannot enter pytest's private temp folder
-    user = "user root;" if os.geteuid() == 0 else ""
-    (work / "nginx.conf").write_text(f"""
-{user}
-daemon off;
-worker_processes 1;
-pid {work}/nginx.pid;
-error_log {work}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {temp['client']};
-    proxy_temp_path {temp['proxy']};
-    fastcgi_temp_path {temp['fastcgi']};
-    uwsgi_temp_path {temp['uwsgi']};
-    scgi_temp_path {temp['scgi']};
-{server}
-}}
-""")
-    process = subprocess.Popen([NGINX, "-c", str(work / "nginx.conf"), "-p", str(work)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base, timeout=1).read()
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(f"nginx did not start: {process.stderr.read()}")
-            time.sleep(0.1)
-    yield base, work / "public"
-    process.terminate()
-    process.wait(10)
+    nginx.start()
+    yield nginx.base, work / "public"
+    nginx.stop()
 
 
 @pytest.mark.parametrize("path, media_type", [

@@ -84,6 +84,11 @@ def reconcile(drafts: list[Draft], ledger: Ledger, now: dt.datetime, tag_authori
     """The ledger after publishing `drafts` (in digest order) at `now`; raises DigestError when
     an entry's identity is ambiguous."""
     records = list(ledger.records)
+    # a build comes after every build the ledger remembers, even two within one second or a clock
+    # set back: a changed document must never get a Last-Modified a client already holds
+    latest = max((t for r in records for t in (r.added, r.edited, r.moved, r.withdrawn) if t), default=None)
+    if latest is not None and now <= latest:
+        now = latest + SECOND
     partner: dict[int, int] = {}  # draft index → record index
     taken: set[int] = set()  # record indexes matched
     problems: list[Problem] = []

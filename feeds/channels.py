@@ -88,7 +88,8 @@ class Channel:
                 self, id=f"{self.id}/archive/{number}", title=f"{self.title} (archive, page {number})",
                 items=items, all_items=items, slots=chunk,
                 tombstones=tuple(slot for slot in chunk if isinstance(slot, Record)),
-                updated=self.freshness.archive(chunk, newest, number >= count - 1) if self.freshness else self.updated,
+                updated=(self.freshness.archive(chunk, newest, count - number, (number + 1) * size)
+                         if self.freshness else self.updated),
                 stem=f"archive/{number}", prev_archive=f"archive/{number - 1}" if number > 1 else None,
                 next_archive=f"archive/{number + 1}" if number < count else None,
                 complete=len(chunk) == size))
@@ -102,12 +103,16 @@ class Freshness:
     or when an item takes or changes its place in the channel (`Record.placed`: added, date
     fixed, theme changed), which shifts the documents from that place to the newest. So a
     document's time is the newest `touched` of what it shows and the newest `placed` of every
-    item at or below its newest slot (all of them for the current feed and the two newest archive
-    pages, which take the slots the current feed lets go). An edited old item thus reaches the
-    pages that show it and no others."""
+    item at or below its newest slot (all of them for the current feed and the newest archive
+    page, which takes the slots the current feed lets go). A full page also changed when it took
+    its last slot from the current feed: when the channel first held enough slots to start the
+    page after it. An edited old item thus reaches the pages that show it and no others, and a
+    full archive page stays as it was when news arrives."""
 
-    def __init__(self, catalog: Catalog, members: list[Slot | Record], floor: dt.datetime = EPOCH):
+    def __init__(self, catalog: Catalog, slots: tuple[Slot, ...], left: list[Record], floor: dt.datetime = EPOCH):
         self.catalog = catalog
+        members = [*slots, *left]
+        self.slot_times = sorted(self.placed(slot) for slot in slots)  # when the channel held 1, 2, … slots
         placed = sorted((self.lowest(m), self.placed(m)) for m in members)
         self.positions = [lowest for lowest, _ in placed]
         self.placed_upto = list(accumulate((when for _, when in placed), max))
@@ -133,12 +138,17 @@ class Freshness:
     def current(self, shown) -> dt.datetime:
         return max([self.all_placed, *(self.touched(s) for s in shown)])
 
-    def archive(self, shown, newest: dt.datetime | None, among_newest: bool) -> dt.datetime:
-        if among_newest or newest is None:
+    def archive(self, shown, newest: dt.datetime | None, rank: int, filled: int) -> dt.datetime:
+        """`rank`: 0 for the newest archive page, 1 for the one before it, and so on; `filled`: how
+        many slots the channel holds once this page is full and the next one is started."""
+        if rank == 0 or newest is None:  # the newest page takes the slots the current feed lets go
             placed = self.all_placed
         else:
             upto = bisect.bisect_right(self.positions, newest)
             placed = max(self.placed_upto[upto - 1], self.floor) if upto else self.floor
+            # it took its last slot (from the current feed) and its next-archive link when the
+            # channel first held `filled` slots
+            placed = max(placed, self.slot_times[filled - 1] if filled <= len(self.slot_times) else self.floor)
         return max([placed, *(self.touched(s) for s in shown)])
 
 
@@ -159,7 +169,7 @@ def channels(catalog: Catalog, config: Config) -> list[Channel]:
 
     def channel(kind, key, name, title, description, page, items, tag_path, gone, left):
         slots = tuple(sorted((*items, *gone), key=lambda slot: slot.published, reverse=True))
-        freshness = Freshness(catalog, [*slots, *left], epoch)
+        freshness = Freshness(catalog, slots, left, epoch)
         shown = slots[:config.feed_size]
         current = Channel(tag + tag_path, kind, key, name, title, description, page, items,
                           tuple(s for s in shown if isinstance(s, Item)), freshness.current(shown),

@@ -12,6 +12,7 @@ from feeds.catalog import load_catalog
 from feeds.config import Config
 from feeds.site import build_site
 from feeds.export import export
+from feeds.ledger import write_ledger
 
 from .conftest import BASE_URL, ROOT, run_feeds
 
@@ -23,8 +24,11 @@ BASE = "https://feeds.example.org/"
 
 
 def site_of(folder, **settings):
+    """Published as `feeds build` does: the ledger beside the digests remembers it."""
     config = Config(seeds=folder, base_url=BASE, **settings)
-    return build_site(load_catalog(folder, config.tag_authority), config)
+    catalog = load_catalog(folder, config.tag_authority)
+    write_ledger(folder, catalog.ledger)
+    return build_site(catalog, config)
 
 
 @pytest.fixture(scope="module")

@@ -60,10 +60,6 @@ class Channel:
     def is_archive(self) -> bool:
         return self.stem != "feed"
 
-    def shown(self) -> tuple[Slot, ...]:
-        """This document's slots, newest first."""
-        return tuple(sorted((*self.items, *self.tombstones), key=lambda slot: slot.published, reverse=True))
-
     def archive_count(self, size: int) -> int:
         """Pages of the slots older than the feed holds; the last is the one still filling (maybe empty)."""
         older = len(self.slots) - size

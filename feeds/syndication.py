@@ -151,11 +151,9 @@ class Feeds:
         close = CLOSING[fmt]
         if not head.endswith(close):
             raise AssertionError(f"feedgen's {fmt} document does not end with {close!r}")
-        if fmt == "atom" and channel.tombstones:  # each withdrawn item in its slot among the entries
-            entries = b"".join(self.tombstone(slot) if isinstance(slot, Record) else self.entry(slot, fmt)
-                               for slot in channel.shown())
-        else:
-            entries = b"".join(self.entry(item, fmt) for item in channel.items)
+        entries = b"".join(self.entry(item, fmt) for item in channel.items)
+        if fmt == "atom":  # withdrawn items first: RFC 4287's schema puts extension elements before entries
+            entries = b"".join(map(self.tombstone, channel.tombstones)) + entries
         return self.styled(head[:-len(close)] + entries + close)
 
     def tombstone(self, record: Record) -> bytes:

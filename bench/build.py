@@ -3,9 +3,10 @@
     python bench/build.py [N ...]            # default: 1000 10000 100000
 
 Each N runs in a fresh process on a corpus from bench/corpus.py (written first, not timed):
-read (digest files → entries), classify (entries → items: ids, themes, countries, datelines),
+read (digest files → entries), classify (entries → items: themes, countries, datelines, and ids
+from the ledger, here a first build's),
 render and write (every document of the Site with its gzip twin, streamed into the export as it
-is rendered, then swapped in: what `feeds build` does). Peak RSS is the maximum resident set of
+is rendered, then swapped in: what `feeds build` does), ledger (written). Peak RSS is the maximum resident set of
 the main process and, separately, of the largest worker process (forked: most of its pages are
 shared with the main process); catalog MB is the main process's resident set once the items are
 made, which is what the workers inherit; all processes is the peak of the main process and its
@@ -78,7 +79,8 @@ def one(n: int, work: Path) -> dict:
     from feeds.config import Config
     from feeds.digest import read_folder
     from feeds.export import publish_build, publishing
-    from feeds.items import make_items
+    from feeds.items import publish_items
+    from feeds.ledger import read_ledger, write_ledger
     from feeds.catalog import Catalog
     from feeds.site import Build
     from feeds.themes import Taxonomy
@@ -94,7 +96,9 @@ def one(n: int, work: Path) -> dict:
     times["read"] = time.perf_counter() - start
     start = time.perf_counter()
     taxonomy = Taxonomy.load()
-    catalog = Catalog(tuple(make_items(reading.entries, taxonomy, config.tag_authority, build_processes())), taxonomy)
+    items, published = publish_items(reading.entries, taxonomy, config.tag_authority, build_processes(),
+                                     read_ledger(config.seeds))  # none yet: every item is new, as in a first build
+    catalog = Catalog(tuple(items), taxonomy, (), published.ledger, tuple(published.changes))
     times["classify"] = time.perf_counter() - start
     del reading  # as load_catalog does: the items keep what they need
     catalog_mb = rss_mb()
@@ -103,6 +107,9 @@ def one(n: int, work: Path) -> dict:
     with publishing(work / "public"):  # as `feeds build` does
         changes = publish_build(build, work / "public", build_processes())
     times["render_write"] = time.perf_counter() - start
+    start = time.perf_counter()
+    write_ledger(config.seeds, catalog.ledger)
+    times["ledger"] = time.perf_counter() - start
     files = sum(len(names) for _, _, names in os.walk(work / "public"))
     return {"n": n, **times, "total": sum(times.values()), "documents": len(changes.added), "files": files,
             "catalog_mb": catalog_mb, "tree_mb": memory.stop(), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -126,10 +133,10 @@ def main() -> int:
             rows.append(json.loads(out.stdout))
             r = rows[-1]
             print(f"{n:>7} items: {r['total']:.1f} s, {r['peak_mb']:.0f} MB peak", file=sys.stderr)
-    print("| items | read s | classify s | render + write s | total s | documents | files | catalog MB | peak MB | worker peak MB | all processes peak MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| items | read s | classify s | render + write s | ledger s | total s | documents | files | catalog MB | peak MB | worker peak MB | all processes peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['n']:,} | {r['read']:.2f} | {r['classify']:.2f} | {r['render_write']:.2f} | "
+        print(f"| {r['n']:,} | {r['read']:.2f} | {r['classify']:.2f} | {r['render_write']:.2f} | {r['ledger']:.2f} | "
               f"{r['total']:.2f} | {r['documents']:,} | {r['files']:,} | {r['catalog_mb']:.0f} | {r['peak_mb']:.0f} | "
               f"{r['worker_mb']:.0f} | {r['tree_mb']:.0f} |")
     if len(rows) > 1:

@@ -60,7 +60,8 @@ def by_title(catalog, title):
 def test_the_shipped_ledger_is_current():
     """Building the shipped seeds changes nothing: a fresh clone publishes the committed ids and times."""
     catalog = load_catalog(SEEDS, AUTHORITY, now=LATER)
-    assert catalog.changes == ()
+    assert catalog.changes == (), "seeds/ledger.jsonl is behind the digests: `feeds check` lists what " \
+                                  "changed, `feeds build` records it (commit the ledger)"
     assert catalog.ledger.text() == (SEEDS / NAME).read_text("utf-8")
 
 

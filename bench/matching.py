@@ -89,6 +89,8 @@ def edited(title, paragraphs, kind, rnd):
         return title, (change_words(body, 3, rnd),), DATE
     if kind == "date fixed":
         return title, paragraphs, DATE + dt.timedelta(days=1)
+    if kind == "body (3 words) + date fixed":
+        return title, (change_words(body, 3, rnd),), DATE + dt.timedelta(days=1)
     if kind == "title typo + body (1 word)":
         return typo(title, rnd), (change_words(body, 1, rnd),), DATE
     if kind == "title (1 word) + body (3 words)":
@@ -98,7 +100,7 @@ def edited(title, paragraphs, kind, rnd):
     raise ValueError(kind)
 
 
-KINDS = ["title typo", "title reworded (2 words)", "body corrected (3 words)", "date fixed",
+KINDS = ["title typo", "title reworded (2 words)", "body corrected (3 words)", "date fixed", "body (3 words) + date fixed",
          "title typo + body (1 word)", "title (1 word) + body (3 words)", "title (2 words) + body (6 words)"]
 
 

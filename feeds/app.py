@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 from flask import Flask, Response, abort, redirect, request
 from werkzeug.exceptions import HTTPException
@@ -18,7 +19,7 @@ from .config import Config
 from .filters import BadFilter, parse
 from .ledger import build_time
 from .live import LastGood, Ledgers, Live, Watcher, fingerprint, log_to_stderr
-from .problems import DigestError
+from .problems import DigestError, Problem
 from .site import Resource, Site, build_site
 
 SHARED = {urls.MEDIA_TYPES[kind] for kind in (*urls.FORMATS, "opml")}  # fetched by web-based readers
@@ -54,8 +55,11 @@ def load_site(config: Config, ledgers: Ledgers | None = None) -> Site:
     """Read the seeds and the ledger, build the Site and record it in the ledger; raises
     DigestError naming every problem (and then records nothing)."""
     ledgers = ledgers or Ledgers(config.seeds)
-    catalog = ledgers.publish(lambda ledger: load_catalog(config.seeds, config.tag_authority,
-                                                          now=build_time(), ledger=ledger))
+    try:
+        now = build_time()
+    except ValueError as e:  # a bad SOURCE_DATE_EPOCH, said as plainly as a bad digest
+        raise DigestError([Problem("SOURCE_DATE_EPOCH", 0, str(e))]) from None
+    catalog = ledgers.publish(lambda ledger: load_catalog(config.seeds, config.tag_authority, now=now, ledger=ledger))
     return build_site(catalog, config)
 
 
@@ -70,7 +74,7 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
     watch = watch if watch is not None else site is None
     last_good = LastGood(config.last_good) if config.last_good else None
     built = fingerprint(config.seeds)  # before reading: a change during the build is seen later
-    ledgers = Ledgers(config.seeds)
+    ledgers = Ledgers(config.seeds, Path(config.last_good) if config.last_good else None)
     if site is not None:
         live = Live(site)
     else:

@@ -18,7 +18,7 @@ import click
 from . import urls, websub
 from .catalog import Catalog, load_catalog
 from .config import Config
-from .export import ExportError, publish_build, publishing
+from .export import MARKER, ExportError, publish_build, publishing, target
 from .ledger import NAME as LEDGER, build_time, locked as ledger_lock, write_ledger
 from .problems import DigestError
 from .serving import DEFAULT_SERVER, SERVERS
@@ -198,13 +198,21 @@ def themes(seeds, labelled, as_json):
               help="Folder to publish the static site into (replaced atomically).")
 @base_url_option
 @click.option("--hub", default=None, help="WebSub hub to advertise and ping for changed feeds [env FEEDS_WEBSUB_HUB]")
-def build(seeds, out, base_url, hub):
+@click.option("--new-ledger", is_flag=True,
+              help="Start a new ledger although --out holds an earlier export (every item gets a new id).")
+def build(seeds, out, base_url, hub, new_ledger):
     """Write the static site: every feed and page, as the server would answer them."""
     config = configure(seeds=seeds, base_url=base_url, websub_hub=hub)
     # SIGTERM (systemd, CI timeouts) unwinds like Ctrl-C, so workers stop and the half-written
     # folder is removed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     processes = build_processes()
+    if (config.seeds.is_dir() and not (config.seeds / LEDGER).exists() and not new_ledger
+            and (target(out) / MARKER).is_file()):
+        fail([f"{config.seeds / LEDGER}: no ledger, but {out} holds an earlier export: without the ledger "
+              "every item would be published again under a new id, and readers would show duplicates. "
+              f"Restore the ledger (it is committed with the digests: git checkout {config.seeds / LEDGER}), "
+              "or pass --new-ledger to start anew; nothing was published"])
     if config.seeds.is_dir() and not os.access(config.seeds, os.W_OK):
         fail([f"{config.seeds}: cannot write the ledger ({LEDGER}) there: the folder is read-only; "
               "nothing was published"])

@@ -80,7 +80,8 @@ def export(site: Site, out: Path, progress: Callable[[int], None] | None = None)
 
 @contextmanager
 def publishing(out: Path):
-    """Hold the export for one build (take it before rendering, so a second build fails at once);
+    """Hold the export for one build (take it before rendering, so a second build into the same
+    folder fails at once; one from the same seeds folder first waits for the ledger's lock);
     what a killed build left behind is cleared first. The lock file stays: deleting it would let
     a waiting build lock a file that is no longer the one others open."""
     out = target(out)
@@ -221,9 +222,9 @@ class Writer:
         stamp = self.written["index.html"].mtime if "index.html" in self.written else 0
         self._file(HEADERS, headers_file(self.written, self.max_age).encode(), stamp)
         redirects = {"/" + name.removesuffix("index.html"): w for name, w in self.written.items() if w.redirect}
-        moved = max((w.mtime for w in redirects.values()), default=stamp)
-        self._file(REDIRECTS, redirects_file(redirects).encode(), moved)
-        self._file(NGINX_REDIRECTS, nginx_map(redirects).encode(), moved)
+        # the index lists every title, so it changed whenever an address did
+        self._file(REDIRECTS, redirects_file(redirects).encode(), stamp)
+        self._file(NGINX_REDIRECTS, nginx_map(redirects).encode(), stamp)
         self._file(MARKER, manifest(self.written).encode(), stamp)
         for folder, newest in list(self.folders.items()):
             while folder:

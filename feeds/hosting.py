@@ -38,7 +38,7 @@ def redirects_file(redirects: dict[str, Written]) -> str:
     """`redirects`: former site path of an item ("/items/old/") → what was written there."""
     lines = ["# Former addresses of items whose title or date was corrected, written by `feeds build`."]
     for path, document in sorted(redirects.items()):
-        lines += [f"{path} {document.redirect} 301", f"{path.rstrip('/')} {document.redirect} 301"]
+        lines.append(f"{path} {document.redirect} 301")  # one line a move: Cloudflare Pages takes 2,000
     return "\n".join(lines) + "\n"
 
 

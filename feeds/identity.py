@@ -6,10 +6,14 @@ at each step an entry and a record must have one partner each:
 
 1. same date, title and body: unchanged;
 2. same title and body, another date: the date line was fixed;
-3. same date and title, another body: the body was corrected;
-4. same date and body, another title: the title was edited;
+3. same date and body, another title: the title was edited;
+4. same date and title, another body: the body was corrected;
 5. same body, another date and title: both were fixed;
-6. same date, the titles alike and the bodies alike (`TITLE_ALIKE`, `BODY_ALIKE`): a small edit of both.
+6. same title, the bodies alike (`BODY_ALIKE`), maybe another date: the body and the date were fixed;
+7. same date, the titles alike and the bodies alike (`TITLE_ALIKE`, `BODY_ALIKE`): a small edit of both.
+
+A whole body is stronger evidence than a title (titles are short, and an editor may move one
+from a story to another), so the same body wins over the same title.
 
 Anything else is new. A record no entry continues is withdrawn; its id comes back if the text
 does. Two entries that could continue one record at the same step are a problem to settle, never
@@ -100,21 +104,22 @@ def reconcile(drafts: list[Draft], ledger: Ledger, now: dt.datetime, tag_authori
         return sketches[i]
 
     bodies = [d.body for d in drafts]
-    steps: list[tuple[str, Callable[[Draft, str], tuple], Callable[[Record], tuple], bool]] = [
-        ("date, title and body", lambda d, b: (d.date, d.title, b), lambda r: (r.date, r.title, r.body), False),
-        ("title and body", lambda d, b: (d.title, b), lambda r: (r.title, r.body), False),
-        ("date and title", lambda d, b: (d.date, d.title), lambda r: (r.date, r.title), False),
-        ("date and body", lambda d, b: (d.date, b), lambda r: (r.date, r.body), False),
-        ("body", lambda d, b: (b,), lambda r: (r.body,), False),
+    steps: list[tuple[str, Callable[[Draft, str], tuple], Callable[[Record], tuple]]] = [
+        ("date, title and body", lambda d, b: (d.date, d.title, b), lambda r: (r.date, r.title, r.body)),
+        ("title and body", lambda d, b: (d.title, b), lambda r: (r.title, r.body)),
+        ("date and body", lambda d, b: (d.date, b), lambda r: (r.date, r.body)),
+        ("date and title", lambda d, b: (d.date, d.title), lambda r: (r.date, r.title)),
+        ("body", lambda d, b: (b,), lambda r: (r.body,)),
     ]
-    for evidence, draft_key, record_key, _ in steps:
+    unsettled: set[int] = set()  # drafts already reported: one problem each
+    for evidence, draft_key, record_key in steps:
         waiting = defaultdict(list)
         for r, record in enumerate(records):
             if r not in taken:
                 waiting[record_key(record)].append(r)
         claims = defaultdict(list)
         for i, draft in enumerate(drafts):
-            if i not in partner and (key := draft_key(draft, bodies[i])) in waiting:
+            if i not in partner and i not in unsettled and (key := draft_key(draft, bodies[i])) in waiting:
                 claims[key].append(i)
         for key, claimants in claims.items():
             candidates = waiting[key]
@@ -123,31 +128,34 @@ def reconcile(drafts: list[Draft], ledger: Ledger, now: dt.datetime, tag_authori
                 taken.add(candidates[0])
             else:
                 problems.append(_ambiguous(drafts, claimants, [records[r] for r in candidates], evidence))
+                unsettled.update(claimants)
 
-    # a small edit of both title and body: same date, alike enough on both
-    by_date = defaultdict(list)
-    for r, record in enumerate(records):
-        if r not in taken:
-            by_date[record.date].append(r)
-    fuzzy_claims = defaultdict(list)  # record index → drafts alike
-    fuzzy_of = {}
-    for i, draft in enumerate(drafts):
-        if i in partner:
-            continue
-        alike = [r for r in by_date.get(draft.date, ())
-                 if similar_titles(draft.title, records[r].title) >= TITLE_ALIKE
-                 and resemblance(sketch(i), records[r].sketch) >= BODY_ALIKE]
-        if len(alike) > 1:
-            problems.append(_ambiguous(drafts, [i], [records[r] for r in alike], "a similar title and body"))
-        elif alike:
-            fuzzy_claims[alike[0]].append(i)
-            fuzzy_of[i] = alike[0]
-    for r, claimants in fuzzy_claims.items():
-        if len(claimants) == 1:
-            partner[claimants[0]] = r
-            taken.add(r)
-        else:
-            problems.append(_ambiguous(drafts, claimants, [records[r]], "a similar title and body"))
+    # edits of two of the three at once: the same title over a body edited a little (and maybe a
+    # fixed date), or a small edit of both title and body under the same date
+    alike_steps = [
+        ("title and a similar body", lambda draft, record: record.title == draft.title),
+        ("date and a similar title and body", lambda draft, record: record.date == draft.date
+         and similar_titles(draft.title, record.title) >= TITLE_ALIKE),
+    ]
+    for evidence, near in alike_steps:
+        claims = defaultdict(list)  # record index → drafts alike
+        for i, draft in enumerate(drafts):
+            if i in partner or i in unsettled:
+                continue
+            alike = [r for r, record in enumerate(records) if r not in taken and near(draft, record)
+                     and resemblance(sketch(i), record.sketch) >= BODY_ALIKE]
+            if len(alike) > 1:
+                problems.append(_ambiguous(drafts, [i], [records[r] for r in alike], evidence))
+                unsettled.add(i)
+            elif alike:
+                claims[alike[0]].append(i)
+        for r, claimants in claims.items():
+            if len(claimants) == 1:
+                partner[claimants[0]] = r
+                taken.add(r)
+            else:
+                problems.append(_ambiguous(drafts, claimants, [records[r]], evidence))
+                unsettled.update(claimants)
     if problems:
         raise DigestError(problems)
     return _publish(drafts, records, partner, taken, sketch, now, tag_authority)
@@ -173,7 +181,7 @@ def _publish(drafts, records, partner, taken, sketch, now, tag_authority) -> Rec
     ids = {r.id for r in records}
     slugs = {s for r in records for s in (r.slug, *r.former_slugs)}
     # updated times must differ within a feed (the W3C validator warns DuplicateUpdated): the items
-    # edited by this build take the free seconds before `now`
+    # edited by this build take `now` and the free seconds after it, never one a client may hold
     updated = {r.updated for r in records}
     edit_times = _free_seconds(now, lambda when: when in updated or when in used_times)
 
@@ -227,6 +235,8 @@ def _publish(drafts, records, partner, taken, sketch, now, tag_authority) -> Rec
         if draft.countries != old.countries:
             what.append("countries changed")
         slug = f"{draft.date:%Y-%m-%d}-{draft.slug}"
+        if slug != old.slug and not {"title edited", "date fixed"} & set(what):
+            what.append("title edited")  # the ledger's title was set by hand; subscribers saw the old one
         if slug != old.slug:  # the old address redirects to the new one; an edit undone takes its old slug back
             new.slug = slug if slug in old.former_slugs else unique(slug, slugs)
             new.former_slugs = tuple(s for s in (*old.former_slugs, old.slug) if s != new.slug)
@@ -260,4 +270,4 @@ def _free_seconds(now: dt.datetime, used: Callable[[dt.datetime], bool]):
     while True:
         if not used(when):
             yield when
-        when -= SECOND
+        when += SECOND

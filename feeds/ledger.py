@@ -47,12 +47,16 @@ def build_time(environ=os.environ) -> dt.datetime:
     """When this build publishes: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock,
     to the second. The ledger then fixes it: a rebuild of the same sources keeps every time."""
     epoch = environ.get("SOURCE_DATE_EPOCH")
+    clock = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     if epoch:
         try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+            when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
         except (ValueError, OverflowError, OSError):
             raise ValueError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970") from None
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        if when > clock + dt.timedelta(days=1):  # the ledger would keep it: every later build would follow it
+            raise ValueError(f"SOURCE_DATE_EPOCH={epoch} is {when:%Y-%m-%d %H:%M} UTC, in the future")
+        return when
+    return clock
 
 
 def body_fingerprint(paragraphs: tuple[str, ...]) -> str:
@@ -152,6 +156,9 @@ class Record:
         return json.dumps(fields, ensure_ascii=False, separators=(", ", ": "))
 
 
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # as items.title_slug makes them: safe in paths and nginx maps
+FIRST = dt.datetime(1951, 1, 1, tzinfo=dt.timezone.utc)
+LAST = dt.datetime(2999, 12, 31, tzinfo=dt.timezone.utc)
 REQUIRED = ("id", "slug", "published", "title", "body", "sketch", "themes", "countries", "added")
 OPTIONAL = ("edited", "moved", "withdrawn", "former_slugs", "left")
 
@@ -180,6 +187,7 @@ def read_ledger(seeds: Path) -> Ledger:
 def parse(text: str, path: str) -> Ledger:
     problems, records = [], []
     ids, slugs = {}, {}
+    first = True
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -188,7 +196,8 @@ def parse(text: str, path: str) -> Ledger:
         except json.JSONDecodeError as e:
             problems.append(Problem(path, number, f"not a JSON object ({e.msg} at column {e.colno})"))
             continue
-        if number == 1 and isinstance(fields, dict) and "format" in fields:
+        header, first = first and isinstance(fields, dict) and "format" in fields, False
+        if header:
             if fields["format"] != FORMAT:
                 problems.append(Problem(path, number, f"ledger format {fields['format']!r} is not {FORMAT!r}"))
             continue
@@ -237,10 +246,19 @@ def _record(fields) -> Record:
         if optional and fields.get(name) is None:
             return None
         try:
-            return utc(fields[name])
+            when = utc(fields[name])
         except (TypeError, ValueError):
             raise ValueError(f"{name} {fields[name]!r} is not a UTC time like 2021-10-26T12:00:00Z") from None
+        if not FIRST <= when <= LAST:
+            raise ValueError(f"{name} {fields[name]!r} is not a plausible time (years 1951 to 2999)")
+        return when
 
+    for name in ("slug", "former_slugs"):
+        for slug in names(name) if name == "former_slugs" else (text(name),):
+            if not SLUG.fullmatch(slug):
+                raise ValueError(f"{name} {slug!r} is not a slug: lower-case letters, digits and single hyphens")
+    if any(c.isspace() for c in text("id")):
+        raise ValueError(f"id {fields['id']!r} holds a space")
     if not re.fullmatch(r"[0-9a-f]{16}", text("body")):
         raise ValueError("body must be 16 hex digits (a fingerprint written by feeds build)")
     if not re.fullmatch(r"(?:[0-9a-f]{8}){1,%d}" % SKETCH_SIZE, text("sketch")):
@@ -253,13 +271,19 @@ def _record(fields) -> Record:
 
 
 @contextmanager
-def locked(seeds: Path):
+def locked(seeds: Path, spare: Path | None = None):
     """Held while a build reads the ledger, publishes and writes it back, so two builders (a
-    `feeds build` and a server's workers) never date one change twice. A seeds folder that
-    cannot hold the lock file (read-only) is not locked: nothing can write the ledger there."""
-    try:
-        handle = open(Path(seeds) / LOCK, "a")
-    except OSError:
+    `feeds build` and a server's workers) never date one change twice. Where the seeds folder
+    cannot hold the lock file (read-only), the lock is in `spare`, a folder the builders share."""
+    handle = None
+    for folder in (seeds, spare):
+        try:
+            handle = open(Path(folder) / LOCK, "a") if folder else None
+        except OSError:
+            continue
+        if handle:
+            break
+    if handle is None:
         yield
         return
     with handle:

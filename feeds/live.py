@@ -90,26 +90,63 @@ def fingerprint(folder: Path) -> tuple:
 
 class Ledgers:
     """A server's ledger: read from the seeds folder before each build and written back after it,
-    under the lock `feeds build` takes too, so workers and builds date each change once. Where it
-    cannot be written (a read-only folder), the server says so once and keeps it in memory."""
+    under the lock `feeds build` takes too, so workers and builds date each change once.
 
-    def __init__(self, seeds: Path):
-        self.seeds = seeds
-        self.memory: Ledger | None = None  # set once writing failed
+    Where the seeds folder cannot be written (a read-only mount), the server says so once and
+    keeps the ledger in `spare`, a folder its workers share (`feeds serve` makes one), so every
+    worker, a restarted one included, serves the same ids and times; without a spare folder, in
+    this process's memory. A ledger file changed in the seeds folder meanwhile (a deploy, a hand
+    edit) is taken over what was kept."""
+
+    def __init__(self, seeds: Path, spare: Path | None = None):
+        self.seeds, self.spare = Path(seeds), Path(spare) if spare else None
+        self.kept: tuple[str, Ledger] | None = None  # (the seeds ledger it came from, the ledger)
+        self.warned = False
+
+    def _seeds_text(self) -> str:
+        try:
+            return (self.seeds / LEDGER).read_text("utf-8")
+        except FileNotFoundError:
+            return ""
+
+    def _kept(self, base: str) -> Ledger | None:
+        """What was kept on top of the seeds ledger `base`, if that is still the seeds ledger."""
+        if self.spare:
+            try:
+                if (self.spare / KEPT_BASE).read_text("utf-8") == _digest(base):
+                    return read_ledger(self.spare)
+            except FileNotFoundError:
+                return None
+        return self.kept[1] if self.kept and self.kept[0] == base else None
 
     def publish(self, make: Callable[[Ledger], "Catalog"]) -> "Catalog":
-        with ledger_lock(self.seeds):
-            catalog = make(self.memory if self.memory is not None else read_ledger(self.seeds))
+        with ledger_lock(self.seeds, self.spare):
+            base = self._seeds_text()
+            kept = self._kept(base)
+            catalog = make(kept if kept is not None else read_ledger(self.seeds))
             try:
                 write_ledger(self.seeds, catalog.ledger)
             except OSError as e:
-                if self.memory is None:
-                    log.warning("cannot write the ledger %s (%s): keeping it in memory; ids and times of "
-                                "new changes last until this server stops", self.seeds / LEDGER, e.strerror or e)
-                self.memory = catalog.ledger
+                if not self.warned:
+                    where = f"in {self.spare}, shared by the workers," if self.spare else "in memory"
+                    log.warning("cannot write the ledger %s (%s): keeping it %s until the server stops",
+                                self.seeds / LEDGER, e.strerror or e, where)
+                    self.warned = True
+                self.kept = (base, catalog.ledger)
+                if self.spare:
+                    write_ledger(self.spare, catalog.ledger)
+                    (self.spare / f".{KEPT_BASE}.{os.getpid()}").write_text(_digest(base), "utf-8")
+                    (self.spare / f".{KEPT_BASE}.{os.getpid()}").replace(self.spare / KEPT_BASE)
             else:
-                self.memory = None
+                self.kept = None
         return catalog
+
+
+KEPT_BASE = "ledger.base"  # in the spare folder: which seeds ledger the kept one grew from
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class LastGood:

@@ -169,7 +169,9 @@ def test_two_entries_that_could_continue_one_item_are_a_problem_to_settle(folder
     (folder / NAME).write_text(ledger.replace(json.dumps(CITRUS), json.dumps("Retitled B")))
     catalog = publish(folder)
     assert by_title(catalog, "Retitled B").id.endswith("iom-presents-key-findings-to-improve-recruitment-in-the-belizean-citrus-industry")
-    assert sorted(c.what for c in catalog.changes) == ["new"]
+    # subscribers saw the old title: the continuing item is an update, at a new address
+    assert sorted(c.what for c in catalog.changes) == ["new", "title edited"]
+    assert by_title(catalog, "Retitled B").updated == LATER
 
 
 def test_a_new_item_on_a_day_never_shifts_the_times_of_the_items_already_published(folder):
@@ -252,3 +254,49 @@ def test_a_build_that_cannot_write_the_ledger_publishes_nothing(folder, tmp_path
         folder.chmod(0o755)
     assert result.returncode == 1 and "cannot write the ledger" in result.stderr
     assert not (tmp_path / "public").exists()
+
+
+def test_a_title_moved_from_one_item_to_another_follows_the_bodies(folder):
+    """The body is the stronger evidence: an editor who gives one item's title to another does
+    not swap their ids."""
+    first = publish(folder, FIRST)
+    guatemala = "Guatemala prepares to improve its labour market information, with support from IOM"
+    border = "Border personnel in Panama exchanged experiences concerning migration management in emergency contexts"
+    ids = {title: by_title(first, title).id for title in (guatemala, border)}
+    edit(folder, guatemala, "Guatemala improves its labour market information")
+    edit(folder, border, guatemala)  # the border story takes the Guatemala story's old title
+    catalog = publish(folder)
+    assert by_title(catalog, "Guatemala improves its labour market information").id == ids[guatemala]
+    assert by_title(catalog, guatemala).id == ids[border]
+    assert len(catalog.changes) == 2 and all(c.what.startswith("title edited") for c in catalog.changes)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("slug", "../../escaped", "slug '../../escaped' is not a slug"),
+    ("former_slugs", ["old slug; with {braces}"], "former_slugs 'old slug; with {braces}' is not a slug"),
+    ("added", "9999-12-31T23:59:59Z", "added '9999-12-31T23:59:59Z' is not a plausible time"),
+])
+def test_a_ledger_value_that_could_escape_the_export_or_break_nginx_is_refused(folder, field, value, message):
+    lines = (folder / NAME).read_text("utf-8").splitlines()
+    record = json.loads(lines[1])
+    record[field] = value
+    (folder / NAME).write_text("\n".join([lines[0], json.dumps(record), *lines[2:]]) + "\n")
+    result = run_feeds("build", "--seeds", folder, "--out", folder.parent / "public")
+    assert result.returncode == 1 and f"{NAME}:2: {message}" in result.stderr, result.stderr
+    assert not (folder.parent / "public").exists() and not (folder.parent / "escaped").exists()
+
+
+def test_a_build_without_the_ledger_over_an_earlier_export_is_refused(folder, tmp_path):
+    out = tmp_path / "public"
+    assert run_feeds("build", "--seeds", folder, "--out", out).returncode == 0
+    before = (out / "feed.atom").read_bytes()
+    (folder / NAME).unlink()
+    result = run_feeds("build", "--seeds", folder, "--out", out)
+    assert result.returncode == 1 and "no ledger, but" in result.stderr and "--new-ledger" in result.stderr
+    assert (out / "feed.atom").read_bytes() == before
+    assert run_feeds("build", "--seeds", folder, "--out", out, "--new-ledger").returncode == 0
+
+
+def test_a_source_date_epoch_in_the_future_is_refused(folder, tmp_path):
+    result = run_feeds("build", "--seeds", folder, "--out", tmp_path / "public", env={"SOURCE_DATE_EPOCH": "4102444800"})
+    assert result.returncode == 2 and "in the future" in result.stderr and "Traceback" not in result.stderr

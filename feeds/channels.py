@@ -36,7 +36,7 @@ class Channel:
     page: str  # site path of the HTML page this feed belongs to
     all_items: tuple[Item, ...]  # newest first; its page lists them all
     items: tuple[Item, ...]  # newest first, at most feed_size: what the feed holds
-    updated: dt.datetime  # when this document last changed (never the build time of an unchanged one)
+    updated: dt.datetime  # the feed's own `updated`: the newest change to what it shows (never the build time)
     query: str = ""  # a filtered view of the channel (?q=…&limit=…), served only by the server
     # RFC 5005 archives: the subscription document is "feed"; archive page k is "archive/k"
     stem: str = "feed"
@@ -47,6 +47,12 @@ class Channel:
     tombstones: tuple[Record, ...] = ()  # withdrawn items in this document's slots, newest first
     latest: dt.datetime = EPOCH  # when anything in the channel's history last changed
     freshness: "Freshness | None" = None
+    modified: dt.datetime | None = None  # the document's Last-Modified, when not `updated` (archive pages)
+
+    @property
+    def last_modified(self) -> dt.datetime:
+        """When the document's bytes last changed: its Last-Modified and file time."""
+        return self.modified or self.updated
 
     def path(self, fmt: str) -> str:
         """A feed lives beside its HTML page: / → /feed.atom, /themes/x/ → /themes/x/archive/3.rss."""
@@ -80,12 +86,17 @@ class Channel:
             chunk = tuple(reversed(older[(number - 1) * size:number * size]))  # newest first, as feeds are
             items = tuple(slot for slot in chunk if isinstance(slot, Item))
             newest = chunk[0].published if chunk else None
+            # an archive page's `updated` is the newest change to what it shows, so its bytes do not
+            # move with the wider reckoning of its Last-Modified (which may say later than needed)
+            shown = max((self.freshness.touched(slot) for slot in chunk), default=self.freshness.floor) \
+                if self.freshness else self.updated
             pages.append(dataclasses.replace(
                 self, id=f"{self.id}/archive/{number}", title=f"{self.title} (archive, page {number})",
                 items=items, all_items=items, slots=chunk,
                 tombstones=tuple(slot for slot in chunk if isinstance(slot, Record)),
-                updated=(self.freshness.archive(chunk, newest, count - number, (number + 1) * size)
-                         if self.freshness else self.updated),
+                updated=shown,
+                modified=(self.freshness.archive(chunk, newest, count - number, (number + 1) * size)
+                          if self.freshness else None),
                 stem=f"archive/{number}", prev_archive=f"archive/{number - 1}" if number > 1 else None,
                 next_archive=f"archive/{number + 1}" if number < count else None,
                 complete=len(chunk) == size))

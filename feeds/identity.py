@@ -10,7 +10,8 @@ at each step an entry and a record must have one partner each:
 4. same date and title, another body: the body was corrected;
 5. same body, another date and title: both were fixed;
 6. same title, the bodies alike (`BODY_ALIKE`), maybe another date: the body and the date were fixed;
-7. same date, the titles alike and the bodies alike (`TITLE_ALIKE`, `BODY_ALIKE`): a small edit of both.
+7. the titles alike and the bodies alike (`TITLE_ALIKE`, `BODY_ALIKE`), dates at most a week apart
+   (`NEAR`): a small edit of title and body, maybe with a fixed date.
 
 A whole body is stronger evidence than a title (titles are short, and an editor may move one
 from a story to another), so the same body wins over the same title.
@@ -38,6 +39,7 @@ SECOND = dt.timedelta(seconds=1)
 # above both, two stories of one day never did.
 TITLE_ALIKE = 0.6  # difflib's ratio of the two titles, without case
 BODY_ALIKE = 0.4  # resemblance of the bodies' word pairs
+NEAR = dt.timedelta(days=7)  # how far a date line may be fixed along with a small edit of title and body
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +132,11 @@ def reconcile(drafts: list[Draft], ledger: Ledger, now: dt.datetime, tag_authori
                 problems.append(_ambiguous(drafts, claimants, [records[r] for r in candidates], evidence))
                 unsettled.update(claimants)
 
-    # edits of two of the three at once: the same title over a body edited a little (and maybe a
-    # fixed date), or a small edit of both title and body under the same date
+    # edits of several at once: the same title over a body edited a little, or a small edit of
+    # both title and body; a fixed date line with either
     alike_steps = [
         ("title and a similar body", lambda draft, record: record.title == draft.title),
-        ("date and a similar title and body", lambda draft, record: record.date == draft.date
+        ("a similar title and body", lambda draft, record: abs(record.date - draft.date) <= NEAR
          and similar_titles(draft.title, record.title) >= TITLE_ALIKE),
     ]
     for evidence, near in alike_steps:

@@ -168,7 +168,7 @@ class Build:
         for document in share:
             for fmt in urls.FORMATS:
                 yield document.path(fmt), Resource(feeds.render(document, fmt), urls.MEDIA_TYPES[fmt],
-                                                   document.updated, immutable=document.complete)
+                                                   document.last_modified, immutable=document.complete)
             entries.done(document)
 
     def item_pages(self, start: int, stop: int) -> Iterator[tuple[str, Resource]]:

@@ -207,12 +207,6 @@ def build(seeds, out, base_url, hub, new_ledger):
     # folder is removed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     processes = build_processes()
-    if (config.seeds.is_dir() and not (config.seeds / LEDGER).exists() and not new_ledger
-            and (target(out) / MARKER).is_file()):
-        fail([f"{config.seeds / LEDGER}: no ledger, but {out} holds an earlier export: without the ledger "
-              "every item would be published again under a new id, and readers would show duplicates. "
-              f"Restore the ledger (it is committed with the digests: git checkout {config.seeds / LEDGER}), "
-              "or pass --new-ledger to start anew; nothing was published"])
     if config.seeds.is_dir() and not os.access(config.seeds, os.W_OK):
         fail([f"{config.seeds}: cannot write the ledger ({LEDGER}) there: the folder is read-only; "
               "nothing was published"])
@@ -222,6 +216,12 @@ def build(seeds, out, base_url, hub, new_ledger):
         with ledger_lock(config.seeds):
             with without_cycle_collection():
                 catalog = read(config, processes)
+            if (config.seeds.is_dir() and not (config.seeds / LEDGER).exists() and not new_ledger
+                    and (target(out) / MARKER).is_file()):
+                fail([f"{config.seeds / LEDGER}: no ledger, but {out} holds an earlier export: without the ledger "
+                      "every item would be published again under a new id, and readers would show duplicates. "
+                      f"Restore the ledger (it is committed with the digests: git checkout {config.seeds / LEDGER}), "
+                      "or pass --new-ledger to start anew; nothing was published"])
             with publishing(out), without_cycle_collection():  # held from the start: a second build fails at once
                 site = Build(catalog, config)
                 with Progress("building", site.size()) as progress:

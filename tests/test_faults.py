@@ -4,6 +4,7 @@
 Each case runs `feeds build` as a publisher would, over an earlier good export.
 """
 import os
+import shutil
 import re
 
 import pytest
@@ -87,6 +88,7 @@ def test_fault(tmp_path, published, name):
     files, (outcome, expected) = CASES[name]
     seeds = tmp_path / "seeds"
     write(seeds, files)
+    shutil.copy(tmp_path / "good" / "ledger.jsonl", seeds)  # the same publication, its next digests
     out, before = published
     result = run_feeds("build", "--seeds", seeds, "--out", out)
     assert "Traceback" not in result.stderr

@@ -52,8 +52,12 @@ class Catalog:
     def countries(self) -> list[Country]:
         """Every country some item is (or a withdrawn item was) about, by name."""
         codes = {code for item in self.items for code in item.country_evidence}
-        # a country whose only items were withdrawn keeps its feed: it carries their tombstones
-        codes |= {code for record in self.withdrawn for code in record.countries if code in gazetteer().countries}
+        # a country whose items were all withdrawn or moved elsewhere keeps its feed (with their
+        # tombstones, or empty): its subscribers are told, not answered 404
+        codes |= {code for record in self.withdrawn for code in record.countries}
+        codes |= {key.removeprefix("countries/") for record in self.ledger.records for key in record.left
+                  if key.startswith("countries/")}
+        codes &= gazetteer().countries.keys()
         return sorted((gazetteer().countries[code] for code in codes), key=lambda c: plain(c.name))
 
 

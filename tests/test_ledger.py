@@ -300,3 +300,14 @@ def test_a_build_without_the_ledger_over_an_earlier_export_is_refused(folder, tm
 def test_a_source_date_epoch_in_the_future_is_refused(folder, tmp_path):
     result = run_feeds("build", "--seeds", folder, "--out", tmp_path / "public", env={"SOURCE_DATE_EPOCH": "4102444800"})
     assert result.returncode == 2 and "in the future" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_country_feed_whose_only_item_moved_elsewhere_stays(folder):
+    publish(folder, FIRST)
+    path = folder / DIGEST
+    path.write_text(path.read_text("utf-8").replace("Belizean", "Jamaican").replace("Belize", "Jamaica"), "utf-8")
+    catalog = publish(folder)
+    assert not catalog.in_country("BZ")
+    site = build_site(catalog, Config(seeds=folder, base_url=BASE))
+    feed = feedparser.parse(site["/countries/bz/feed.atom"].body)  # still there: subscribers get an empty feed, not 404
+    assert not feed.bozo and feed.entries == [] and site["/countries/bz/feed.atom"].last_modified == LATER

@@ -151,7 +151,7 @@ def matching() -> None:
             else:
                 split += 1
         total = kept + split + unclear
-        print(f"{kind:<34} {kept / total:>8.3f} {split / total:>6.3f} {unclear / total:>9.3f}  ({total} items)")
+        print(f"{kind:<40} {kept / total:>8.3f} {split / total:>6.3f} {unclear / total:>9.3f}  ({total} items)")
 
 
 def freshness(items: int = 300, builds: int = 60) -> None:

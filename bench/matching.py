@@ -132,7 +132,7 @@ def matching() -> None:
           f"[{time.perf_counter() - start:.1f} s]")
 
     rnd = random.Random(20211026)
-    print(f"{'edit':<34} {'kept id':>8} {'split':>6} {'ambiguous':>9}")
+    print(f"{'edit':<40} {'kept id':>8} {'split':>6} {'ambiguous':>9}")
     for kind in KINDS:
         kept = split = unclear = 0
         for i, (title, paragraphs) in enumerate(items):

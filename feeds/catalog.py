@@ -22,6 +22,7 @@ class Catalog:
     warnings: tuple[Problem, ...] = ()
     ledger: Ledger = field(default_factory=Ledger)  # what is published once this catalog is
     changes: tuple[Change, ...] = ()  # how that differs from the ledger the catalog was read with
+    files: tuple[tuple[str, int, dt.date, dt.date], ...] = ()  # each digest file: path, entries, first and last date
 
     @cached_property
     def records(self) -> dict[str, Record]:
@@ -71,4 +72,8 @@ def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = No
     reading = read_folder(seeds)
     ledger = read_ledger(seeds) if ledger is None else ledger
     items, reconciled = publish_items(reading.entries, taxonomy, tag_authority, processes, ledger, now)
-    return Catalog(tuple(items), taxonomy, tuple(reading.warnings), reconciled.ledger, tuple(reconciled.changes))
+    files: dict[str, list[dt.date]] = {}
+    for entry in reading.entries:
+        files.setdefault(entry.source.path, []).append(entry.date)
+    return Catalog(tuple(items), taxonomy, tuple(reading.warnings), reconciled.ledger, tuple(reconciled.changes),
+                   tuple((path, len(dates), min(dates), max(dates)) for path, dates in files.items()))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import gc
 import json
 import os
@@ -109,15 +110,29 @@ def main():
     """Publish the IOM news digest as Atom, RSS and JSON feeds, per theme."""
 
 
+def span(first: dt.date, last: dt.date) -> str:
+    """"24 Sep–26 Oct 2021", "30 Dec 2021–2 Jan 2022", "26 Oct 2021"."""
+    if first == last:
+        return f"{last:%-d %b %Y}"
+    return f"{first:%-d %b}–{last:%-d %b %Y}" if first.year == last.year else f"{first:%-d %b %Y}–{last:%-d %b %Y}"
+
+
 @main.command()
 @seeds_option
-def check(seeds):
-    """Read every digest file; report each problem as path:line: message (exit 1 if any), and
-    what a build would publish differently: new, edited, withdrawn and restored items."""
+@click.option("--strict", is_flag=True, help="Treat warnings as problems: exit 1 if there is any (for a publisher's CI).")
+def check(seeds, strict):
+    """Read every digest file; report each problem as path:line: message (exit 1 if any), each
+    file's entries and dates, and what a build would publish differently: new, edited, withdrawn
+    and restored items."""
     config = configure(seeds=seeds)
     catalog = read(config)
+    for path, count, first, last in catalog.files:
+        click.echo(f"{Path(path).name}: {plural(count, 'entry').replace('entrys', 'entries')}, {span(first, last)}")
     for change in catalog.changes:
         click.echo(str(change))
+    if strict and catalog.warnings:
+        fail([f"{len(catalog.warnings)} warning{'s' if len(catalog.warnings) > 1 else ''}, "
+              "and --strict treats warnings as problems"])
     click.echo(f"{config.seeds}: {plural(len(catalog.items), 'item')} read, "
                f"no problems, {plural(len(catalog.warnings), 'warning')}; "
                + (f"{plural(len(catalog.changes), 'change')} to publish (feeds build records "

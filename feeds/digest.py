@@ -13,20 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from dateutil import parser as dateparser
-
+from . import dates
 from .problems import DigestError, Problem, quote
 
-# The digest's own shape of a date line: day, month word, optional comma, four-digit year.
-# Anything of this shape is a date line, so a misspelt month is reported rather than read as
-# body text (which would silently swallow the entry).
-DATE_LINE = re.compile(r"(\d{1,2})\s+([^\W\d_]+)\.?\s*,?\s+(\d{4})\.?")
-# Other spellings of a whole-line date ("October 14, 2021", "Thursday, 7th October 2021",
-# "07/10/2021") are recognised too: a line of only numbers, month and weekday names and
-# separators, with a four-digit year, is a date line, never body text.
-DATE_TOKEN = re.compile(r"(\d+)(?:st|nd|rd|th)?|([^\W\d_]+)", re.IGNORECASE)
-DATE_CHARS = re.compile(r"[\w\s,./-]+")
-FIRST_YEAR = 1951  # IOM's founding; an earlier year is a typo
 MAX_LINE = 20_000  # characters; the longest real paragraph is a few thousand
 MAX_TITLE = 300
 
@@ -34,8 +23,6 @@ MAX_TITLE = 300
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Inside a line, any run of whitespace (tabs, no-break spaces from pasted web pages) is one space.
 SPACES = re.compile(r"\s+")
-
-_INFO = dateparser.parserinfo()  # dateutil's names of months and weekdays
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,45 +58,10 @@ class Reading:
 
 
 @lru_cache(maxsize=65536)
-def dateutil_date(text: str) -> dt.date | None:
-    """dateutil's reading of a date line, None for an impossible date. Cached: a digest repeats
-    the date line of every story of a day, and parsing was half of the time spent reading."""
-    try:
-        return dateparser.parse(text, parserinfo=_INFO, dayfirst=True).date()
-    except (ValueError, OverflowError):
-        return None
-
-
 def parse_date_line(text: str, today: dt.date | None = None) -> dt.date | str | None:
-    """A date for a date line, an error message for a malformed one, None for any other line."""
-    canonical = DATE_LINE.fullmatch(text)
-    if canonical and _INFO.month(canonical[2]) is None:
-        return f"unknown month {canonical[2]!r} in date line {text!r} (write it like '26 October, 2021')"
-    if len(text) > 40 or not DATE_CHARS.fullmatch(text):
-        return None
-    numbers, months = [], []
-    for number, word in DATE_TOKEN.findall(text):
-        if number:
-            numbers.append(number)
-        elif _INFO.month(word):
-            months.append(word)
-        elif not (_INFO.weekday(word) or _INFO.jump(word)):
-            return None  # a word that is no part of a date: an ordinary line
-    years = [n for n in numbers if len(n) == 4]
-    if len(years) != 1 or len(numbers) + len(months) != 3 or len(months) > 1:
-        return None
-    if not months:
-        return f"date line {text!r} gives the month as a number; write it like '26 October, 2021'"
-    year, day, month = int(years[0]), int(next(n for n in numbers if n != years[0])), months[0]
-    today = today or dt.date.today()
-    if not FIRST_YEAR <= year <= today.year + 1:
-        return f"date line {text!r} has the year {years[0]}; is it a typo?"
-    date = dateutil_date(text)
-    if date is None:
-        return f"impossible date {text!r}: {month} {year} has no day {day}"
-    if date > today + dt.timedelta(days=1):
-        return f"date line {text!r} is in the future"
-    return date
+    """A date for a date line, what is wrong with a line that nearly is one, None for any other
+    line (feeds/dates.py). Cached: a digest repeats the date line of every story of a day."""
+    return dates.parse_date_line(text, today)
 
 
 def decode(data: bytes, path: str) -> str:
@@ -147,10 +99,13 @@ def read_text(text: str, path: str) -> Reading:
     lines = clean_lines(text.removeprefix("\ufeff"), path, warnings)
     entries: list[Entry] = []
 
-    # Group the file into blocks, one per date line; what precedes the first date is an error.
+    # Group the file into blocks, one per date line; what precedes the first date is an error. The
+    # line after a date line is its title, even when it is nearly a date ("October 2021 in review").
     blocks: list[tuple[int, dt.date | str, list[tuple[int, str]]]] = []
     for number, line in enumerate(lines, 1):
-        date = parse_date_line(line)
+        date = parse_date_line(line) if line else None
+        if isinstance(date, str) and blocks and not any(text for _, text in blocks[-1][2]):
+            date = None
         if date is not None:
             blocks.append((number, date, []))
         elif blocks:
@@ -180,11 +135,46 @@ def read_text(text: str, path: str) -> Reading:
         if not paragraphs:
             problems.append(Problem(path, title_line, f"entry {quote(title)} has a title but no body"))
             continue
+        if body and body[0][1]:
+            warnings.append(Problem(path, title_line + 1, f"the title {quote(title)} runs on into this line: "
+                                                          "if the title is wrapped, join it into one line; "
+                                                          "if not, leave a blank line after the title"))
         entries.append(Entry(date, title, paragraphs, Source(path, number)))
+    warnings += order_warnings(entries, path)
 
     if problems:
         raise DigestError(problems)
     return Reading(entries, warnings)
+
+
+FAR = dt.timedelta(days=366)
+
+
+def order_warnings(entries: list[Entry], path: str) -> list[Problem]:
+    """Dates a careful editor would look at twice: a date more than a year from every entry within
+    two places of it (a year typed wrong), and an entry newer than the one above it in a file
+    that otherwise runs newest first."""
+    warnings, far = [], set()
+    for i, entry in enumerate(entries):
+        around = entries[max(0, i - 2):i] + entries[i + 1:i + 3]
+        if len(around) >= 2 and all(abs(entry.date - other.date) > FAR for other in around):
+            far.add(i)
+            nearest = min(around, key=lambda other: abs(entry.date - other.date))
+            warnings.append(Problem(path, entry.source.line,
+                                    f"{entry.date:%-d %B %Y} is more than a year from the entries around it "
+                                    f"(the nearest: {nearest.date:%-d %B %Y}): is the year a typo?"))
+    kept = [entry for i, entry in enumerate(entries) if i not in far]
+    pairs = list(zip(kept, kept[1:]))
+    descending = sum(a.date >= b.date for a, b in pairs)
+    # newest first, but for a few: the first entry is newer than the last, and most steps go down
+    if len(pairs) >= 2 and kept[0].date > kept[-1].date and descending >= len(pairs) - descending:
+        for above, entry in pairs:
+            if entry.date > above.date:
+                warnings.append(Problem(path, entry.source.line,
+                                        f"{entry.date:%-d %B %Y} is newer than the entry above it "
+                                        f"({above.date:%-d %B %Y}, line {above.source.line}) in a file that runs "
+                                        "newest first: is the date right?"))
+    return warnings
 
 
 def split_paragraphs(lines) -> tuple[str, ...]:

@@ -51,6 +51,7 @@ class State:
             "worker": os.getpid(),
             "built_at": self.built_at.isoformat(timespec="seconds"),
             "last_error": list(self.last_error) if self.last_error else None,
+            "warnings": [str(warning) for warning in self.site.catalog.warnings],  # published anyway
         }
 
 

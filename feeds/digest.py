@@ -1,8 +1,9 @@
 """Reading digest files: text → entries, each remembering its file and line.
 
 A digest is repeated blocks of: a line holding only a date (``26 October, 2021``), a title line,
-then body paragraphs up to the next date line. Everything that does not fit is a Problem, never
-a silently dropped entry.
+then body paragraphs up to the next date line (which lines are date lines: feeds/dates.py).
+Everything that does not fit is a Problem, never a silently dropped entry; what a careful editor
+would look at twice is a warning.
 """
 from __future__ import annotations
 

@@ -41,6 +41,7 @@ class DigestDates(parserinfo):
 
 INFO = DigestDates()
 MONTH_NAMES = sorted({plain(name) for names in DigestDates.MONTHS for name in names})
+WEEKDAY_NAMES = {plain(name): names[1] for names in DigestDates.WEEKDAYS for name in names if len(name) >= 5}
 ENGLISH = [names[-1] for names in parserinfo.MONTHS]  # "January", …
 CONNECTORS = {"de", "del", "of", "the"}
 DIGITS = re.compile(r"[0-9]+")  # ASCII only: "²" and "５" are digits to str.isdigit()
@@ -71,6 +72,14 @@ def near_month(word: str) -> str | None:
     edits, name = min((distance(word, name), name) for name in MONTH_NAMES)
     allowed = 1 if len(word) <= 5 or len(name) <= 3 else 2  # "Juin" → "Jun", "Novmber", "Ocotber"
     return ENGLISH[INFO.month(name) - 1] if edits <= allowed else None
+
+
+def near_weekday(word: str) -> str | None:
+    """The weekday a misspelt word stands for ("Tuseday", "Wendesday"), if any."""
+    if len(word) < 5:
+        return None
+    edits, name = min((distance(word, name), name) for name in WEEKDAY_NAMES)
+    return WEEKDAY_NAMES[name] if edits <= 2 else None
 
 
 @dataclass(frozen=True)
@@ -112,10 +121,12 @@ def token(text: str) -> Token:
         return Token(text, "connector")
     if meant := near_month(word):
         return Token(text, "near-month", meant)
+    if meant := near_weekday(word):
+        return Token(text, "near-weekday", meant)
     return Token(text, "word")
 
 
-DATE_KINDS = {"number", "month", "near-month", "weekday", "connector", "lookalike"}
+DATE_KINDS = {"number", "month", "near-month", "weekday", "near-weekday", "connector", "lookalike"}
 
 
 def is_date_like(found: list[Token]) -> bool:
@@ -151,6 +162,8 @@ def parse_date_line(text: str, today: dt.date | None = None) -> dt.date | str | 
         return f"date line {quoted} has {lookalike.text!r}, with letters for digits: did you mean {fixed!r}?"
     if near := next((t for t in found if t.kind == "near-month"), None):
         return f"unknown month {near.text!r} in date line {quoted}: did you mean {near.value!r}? ({EXAMPLE})"
+    if near := next((t for t in found if t.kind == "near-weekday"), None):
+        return f"unknown weekday {near.text!r} in date line {quoted}: did you mean {near.value!r}? ({EXAMPLE})"
     months = [t for t in found if t.kind == "month"]
     numbers = [t for t in found if t.kind == "number"]
     if not months:

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dateutil.parser import parserinfo
 
@@ -65,20 +66,24 @@ def distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+@lru_cache(maxsize=4096)
 def near_month(word: str) -> str | None:
     """The English month a misspelt word stands for ("Novmber", "Octobre"), if any."""
     if len(word) < 4:
         return None
-    edits, name = min((distance(word, name), name) for name in MONTH_NAMES)
+    edits, name = min(((distance(word, name), name) for name in MONTH_NAMES if abs(len(name) - len(word)) <= 2),
+                      default=(99, ""))
     allowed = 1 if len(word) <= 5 or len(name) <= 3 else 2  # "Juin" → "Jun", "Novmber", "Ocotber"
     return ENGLISH[INFO.month(name) - 1] if edits <= allowed else None
 
 
+@lru_cache(maxsize=4096)
 def near_weekday(word: str) -> str | None:
     """The weekday a misspelt word stands for ("Tuseday", "Wendesday"), if any."""
     if len(word) < 5:
         return None
-    edits, name = min((distance(word, name), name) for name in WEEKDAY_NAMES)
+    edits, name = min(((distance(word, name), name) for name in WEEKDAY_NAMES if abs(len(name) - len(word)) <= 2),
+                      default=(99, ""))
     return WEEKDAY_NAMES[name] if edits <= 2 else None
 
 
@@ -150,7 +155,7 @@ def is_date_like(found: list[Token]) -> bool:
 
 def parse_date_line(text: str, today: dt.date | None = None) -> dt.date | str | None:
     """A date for a date line, what is wrong with a line that nearly is one, None for any other line."""
-    if len(text) > MAX_LENGTH:
+    if len(text) > MAX_LENGTH or not DIGITS.search(text):  # a date line has a number: most lines stop here
         return None
     found = tokens(text)
     if not is_date_like(found):

@@ -59,10 +59,11 @@ class Reading:
 
 
 @lru_cache(maxsize=65536)
-def parse_date_line(text: str, today: dt.date | None = None) -> dt.date | str | None:
-    """A date for a date line, what is wrong with a line that nearly is one, None for any other
-    line (feeds/dates.py). Cached: a digest repeats the date line of every story of a day."""
-    return dates.parse_date_line(text, today)
+def parse_date_line(text: str, today: dt.date | None = None, alone: bool = True) -> dt.date | str | None:
+    """A date for a date line, what is wrong with a line standing alone that nearly is one, None
+    for any other line (feeds/dates.py). Cached: a digest repeats the date line of every story
+    of a day."""
+    return dates.parse_date_line(text, today, alone)
 
 
 def decode(data: bytes, path: str) -> str:
@@ -104,9 +105,10 @@ def read_text(text: str, path: str) -> Reading:
     # line after a date line is its title, even when it is nearly a date ("October 2021 in review").
     blocks: list[tuple[int, dt.date | str, list[tuple[int, str]]]] = []
     for number, line in enumerate(lines, 1):
-        date = parse_date_line(line) if line else None
-        if isinstance(date, str) and blocks and not any(text for _, text in blocks[-1][2]):
-            date = None
+        alone = (number == 1 or not lines[number - 2]) and (number == len(lines) or not lines[number])
+        date = parse_date_line(line, alone=alone) if line else None
+        if isinstance(date, str) and blocks and not any(text for _, text in blocks[-1][2]) and dates.has_words(line):
+            date = None  # a title that begins like a date: "October 2021 in review"
         if date is not None:
             blocks.append((number, date, []))
         elif blocks:

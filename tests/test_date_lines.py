@@ -204,3 +204,43 @@ def test_healthz_lists_the_warnings(seeds):
         health = json.loads(urllib.request.urlopen(base + "healthz", timeout=10).read())
     assert health["warnings"] == [f"{seeds.folder / 'a.txt'}:7: 19 November 2021 is newer than the entry above it "
                                   "(16 November 2021, line 1) in a file that runs newest first: is the date right?"]
+
+
+@pytest.mark.parametrize("line", ["9:00 – 10:30", "+507 305 3350", "978-92-9268-123-4", "2019 2020 2021",
+                                  "November 2021 – March 2022", "1,047 migrants arrived on 14 October 2021",
+                                  "300 families in 12 communities, November 2021", "Mayor of Tapachula, 2021",
+                                  "Juan, 12, at the shelter in 2021", "15 November: Opening", "Junio 2021: informe",
+                                  "Panama City, 9 November 2021", "5 of 12 in 2021", "The 14 participants of 2021"])
+def test_lines_that_stand_alone_but_are_no_date_lines_are_body_text(line):
+    [entry] = read(f"1 June, 2021\n\nTitle\n\n{line}\n\nMore.\n")
+    assert entry.paragraphs == (line, "More.")
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("9 Nbr 2021", "has 'Nbr', which is no month or weekday"), ("9 Novem. 2021", "has 'Novem', which is no month"),
+    ("Mo 8 Nov 2021", "has 'Mo', which is no month or weekday"), ("9Nov2021", dt.date(2021, 11, 9)),
+    ("9 Novem\u00adber 2021", dt.date(2021, 11, 9)), ("9 November, ZO21", "has 'ZO21', with letters for digits"),
+    ("Tuesday 9, 2021", "has no month"), ("9 November, 2021:", dt.date(2021, 11, 9)),
+])
+def test_more_near_misses_are_read_or_reported(line, expected):
+    kind, found = outcome(between(line))
+    if isinstance(expected, dt.date):
+        assert kind == "entries" and found == 3
+    else:
+        assert kind == "problems" and any(expected in problem for problem in found), found
+
+
+def test_a_body_wrapped_by_hand_never_starts_an_entry_or_raises():
+    import textwrap
+    for path in sorted((ROOT / "tests" / "data").glob("*.toml")):
+        entries = tomllib.loads(path.read_text("utf-8"))["entry"]
+        for width in (30, 45, 64):
+            text = "".join(f"26 October, 2021\n\n{e['title']}\n\n{textwrap.fill(e['body'], width)}\n\n" for e in entries)
+            assert len(read_text(text, path.name).entries) == len(entries), (path.name, width)
+    # a line ending in a dash inside a paragraph is no date line
+    [entry] = read("1 June, 2021\n\nTitle\n\n16 November 2021 –\nIOM opened a new office in Tapachula.\n")
+    assert entry.paragraphs == ("16 November 2021 – IOM opened a new office in Tapachula.",)
+
+
+def read(text):
+    return read_text(text, "d.txt").entries

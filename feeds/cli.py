@@ -57,7 +57,7 @@ def read(config: Config, processes: int = 1) -> Catalog:
     try:
         catalog = load_catalog(config.seeds, config.tag_authority, processes=processes, now=now)
     except DigestError as e:
-        fail(e.problems)
+        fail([*e.problems, *(f"{w.path}:{w.line}: warning: {w.message}" for w in e.warnings)])
     for warning in catalog.warnings:
         click.echo(f"{warning.path}:{warning.line}: warning: {warning.message}", err=True)
     return catalog

@@ -146,7 +146,7 @@ def read_text(text: str, path: str) -> Reading:
     warnings += order_warnings(entries, path)
 
     if problems:
-        raise DigestError(problems)
+        raise DigestError(problems, warnings)
     return Reading(entries, warnings)
 
 
@@ -230,9 +230,10 @@ def read_folder(folder: Path) -> Reading:
             reading = read_file(path)
         except DigestError as e:
             problems += e.problems
+            warnings += e.warnings
             continue
         entries += reading.entries
         warnings += reading.warnings
     if problems:
-        raise DigestError(problems)
+        raise DigestError(problems, warnings)
     return Reading(entries, warnings)

@@ -26,6 +26,7 @@ def quote(text: str, limit: int = 60) -> str:
 class DigestError(Exception):
     """The digest cannot be published as it stands; every problem names its file and line."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None):
         self.problems = sorted(problems)
+        self.warnings = sorted(warnings or [])  # found on the way: worth telling too
         super().__init__("\n".join(map(str, self.problems)))

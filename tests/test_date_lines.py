@@ -244,3 +244,13 @@ def test_a_body_wrapped_by_hand_never_starts_an_entry_or_raises():
 
 def read(text):
     return read_text(text, "d.txt").entries
+
+
+def test_warnings_are_told_beside_the_problems(seeds):
+    seeds("a.txt", "9 November, 2021\n\nA wrapped\ntitle\n\nB.\n\n31 February, 2021\n\nX\n\nY.\n")
+    result = run_feeds("check", "--seeds", seeds.folder)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{seeds.folder / 'a.txt'}:8: impossible date '31 February, 2021': February 2021 has no day 31",
+        f"{seeds.folder / 'a.txt'}:4: warning: the title 'A wrapped' runs on into this line: if the title is wrapped, "
+        "join it into one line; if not, leave a blank line after the title"]

@@ -35,7 +35,7 @@ from .problems import DigestError, Problem, quote
 
 NOON = dt.time(12, 0, tzinfo=dt.timezone.utc)
 SECOND = dt.timedelta(seconds=1)
-# Measured on the labelled sets (README, "How an edited item keeps its id"): an edited item scores
+# Measured on the labelled sets (docs/publishing.md, "How an edited item keeps its id"): an edited item scores
 # above both, two stories of one day never did.
 TITLE_ALIKE = 0.6  # difflib's ratio of the two titles, without case
 BODY_ALIKE = 0.4  # resemblance of the bodies' word pairs

@@ -8,7 +8,7 @@ ledger always give the same bytes.
 
 The file is JSON Lines: a header line, then one item per line, newest first, with its keys in a
 fixed order, so a week's publishing is a diff of a few lines a person can read and, if need be,
-edit (README, "The ledger").
+edit (docs/publishing.md, "The ledger").
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ NAME = "ledger.jsonl"  # in the seeds folder; not a digest file (those are *.txt
 FORMAT = "iom-digest-ledger/1"
 HEADER = {"format": FORMAT,
           "about": "What the feeds have published, one item per line, newest first. Written by feeds build; "
-                   "see the README, 'The ledger', before editing by hand."}
+                   "see docs/publishing.md, 'The ledger', before editing by hand."}
 SKETCH_SIZE = 12  # smallest hashes kept of a body's word pairs (bottom-k sketch)
 
 

@@ -42,7 +42,7 @@ class Pages:
             formats=urls.FORMAT_NAMES, media_type=urls.media_type, main=self.main,
         )
         # a channel's <link rel=alternate> tags and an item's row in a list read the same on every
-        # page: made once each, they halve the time of the item pages (README, build benchmark)
+        # page: made once each, they halve the time of the item pages (docs/internals.md, build benchmark)
         parts = self.env.get_template("_parts.html").module
         self.env.globals.update(alternate_links=once(parts.alternate_links), item_row=once(parts.item_row),
                                 topic_link=once(parts.topic_link))

@@ -34,7 +34,7 @@ def compress(body: bytes) -> bytes:
     """Deterministic gzip: no file name, no timestamp, so equal bytes give equal files and ETags.
 
     ISA-L (isal) at its level 2 compresses a page 7× faster than zlib's level 6 for output about
-    15% larger (bench notes in the README); with every document gzipped at build time, that is
+    15% larger (bench notes in docs/internals.md); with every document gzipped at build time, that is
     most of a large build's compression cost."""
     return igzip.compress(body, compresslevel=2, mtime=0)
 

@@ -51,7 +51,7 @@ class Needed:
 class Vocabulary:
     """The words of an item among those the terms use, for ruling terms out before any regex runs:
     a term whose words are not all in the text cannot match, however vetoes and used-up words
-    later cut the text. Classifying got 2.5 times faster (README, build benchmark)."""
+    later cut the text. Classifying got 2.5 times faster (docs/internals.md, build benchmark)."""
 
     def __init__(self, text: str, needed: Needed):
         if "İ" in text or "ı" in text or "ſ" in text:  # rare; translate() of every text costs a third

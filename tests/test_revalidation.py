@@ -64,7 +64,7 @@ def assert_revalidation(base, held, changed):
     """`held`: what the client has; `changed`: the documents whose bytes the change changed. Those
     must come again to both clients. A feed that did not change must not; an HTML page that lists
     every item may come again with the same bytes (its Last-Modified is the newest change to any
-    item: README, "Last-Modified")."""
+    item: docs/publishing.md, "Last-Modified")."""
     for path, (modified, etag, body) in held.items():
         fresh = fetch(base + path)[2]
         assert (fresh != body) == (path in changed), path

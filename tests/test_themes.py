@@ -116,7 +116,7 @@ def test_a_forum_listing_labour_migration_on_its_agenda_is_governance_only():
 
 
 # Floors: what the taxonomy reaches today on each labelled set, so a change that loses ground
-# fails here. The held-out set (round 6) is never tuned on (README, "How well it works"); the
+# fails here. The held-out set (round 6) is never tuned on (docs/themes.md, "How well it works"); the
 # issue's target there is precision ≥ 0.95 and recall ≥ 0.85 for the three required themes. The
 # tuning set holds every earlier held-out round.
 FLOORS = {  # file: (at least this many entries, theme: (precision, recall))

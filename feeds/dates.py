@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from dateutil.parser import parserinfo
 
+from .places import plain as strip_accents
+
 
 def plain(word: str) -> str:
     """Lower case without accents: "Miércoles" → "miercoles"."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(c))
+    return strip_accents(word.casefold())
+
 
 FIRST_YEAR = 1951  # IOM's founding; an earlier year is a typo
 EXAMPLE = "write it like '26 October, 2021'"
 MAX_LENGTH = 60  # characters: a date line, a weekday and a short note fit
-
 
 
 class DigestDates(parserinfo):
@@ -66,13 +67,18 @@ def distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+def nearest(word: str, names, most: int) -> tuple[int, str]:
+    """The fewest edits from `word` to one of `names` (of about its length), and that name."""
+    return min(((distance(word, name), name) for name in names if abs(len(name) - len(word)) <= most),
+               default=(most + 1, ""))
+
+
 @lru_cache(maxsize=4096)
 def near_month(word: str) -> str | None:
     """The English month a misspelt word stands for ("Novmber", "Octobre"), if any."""
     if len(word) < 4:
         return None
-    edits, name = min(((distance(word, name), name) for name in MONTH_NAMES if abs(len(name) - len(word)) <= 2),
-                      default=(99, ""))
+    edits, name = nearest(word, MONTH_NAMES, 2)
     allowed = 1 if len(word) <= 5 or len(name) <= 3 else 2  # "Juin" → "Jun", "Novmber", "Ocotber"
     return ENGLISH[INFO.month(name) - 1] if edits <= allowed else None
 
@@ -82,8 +88,7 @@ def near_weekday(word: str) -> str | None:
     """The weekday a misspelt word stands for ("Tuseday", "Wendesday"), if any."""
     if len(word) < 5:
         return None
-    edits, name = min(((distance(word, name), name) for name in WEEKDAY_NAMES if abs(len(name) - len(word)) <= 2),
-                      default=(99, ""))
+    edits, name = nearest(word, WEEKDAY_NAMES, 2)
     return WEEKDAY_NAMES[name] if edits <= 2 else None
 
 

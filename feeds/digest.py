@@ -99,6 +99,7 @@ def read_text(text: str, path: str) -> Reading:
     warnings: list[Problem] = []
     problems: list[Problem] = []
     lines = clean_lines(text.removeprefix("\ufeff"), path, warnings)
+    today = dt.date.today()  # part of the cache key: a date that was in the future may not be tomorrow
     entries: list[Entry] = []
 
     # Group the file into blocks, one per date line; what precedes the first date is an error. The
@@ -106,7 +107,7 @@ def read_text(text: str, path: str) -> Reading:
     blocks: list[tuple[int, dt.date | str, list[tuple[int, str]]]] = []
     for number, line in enumerate(lines, 1):
         alone = (number == 1 or not lines[number - 2]) and (number == len(lines) or not lines[number])
-        date = parse_date_line(line, alone=alone) if line else None
+        date = parse_date_line(line, today, alone) if line else None
         if isinstance(date, str) and blocks and not any(text for _, text in blocks[-1][2]) and dates.has_words(line):
             date = None  # a title that begins like a date: "October 2021 in review"
         if date is not None:

@@ -19,6 +19,7 @@ from .config import Config
 from .filters import BadFilter, parse
 from .ledger import build_time
 from .live import LastGood, Ledgers, Live, Watcher, fingerprint, log_to_stderr
+from .negotiation import wants_preview
 from .problems import DigestError, Problem
 from .site import Resource, Site, build_site
 
@@ -26,18 +27,7 @@ SHARED = {urls.MEDIA_TYPES[kind] for kind in (*urls.FORMATS, "opml")}  # fetched
 CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "ETag, Last-Modified")]
 
 
-STYLED = {urls.MEDIA_TYPES["atom"], urls.MEDIA_TYPES["rss"]}
-AS_XML = "application/xml; charset=utf-8"
 MOVED = b"301 Moved Permanently\n"
-
-
-def browser_type(resource: Resource, environ) -> str:
-    """A browser opening a feed (it asks for text/html) gets the same bytes as application/xml, the
-    type it applies the xml-stylesheet to; given application/atom+xml, Chromium shows raw text.
-    Feed readers do not ask for text/html and get the feed's own type."""
-    if resource.media_type in STYLED and "text/html" in environ.get("HTTP_ACCEPT", ""):
-        return AS_XML
-    return resource.media_type
 
 
 def not_modified(environ, etag: str, resource: Resource) -> bool:
@@ -97,9 +87,10 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
         watcher.start()
     absolute = urls.Absolute(config.base_url)  # Locations too: never from the request's Host
 
-    def representation(resource: Resource, environ) -> tuple[str, list[tuple[str, str]], bytes]:
+    def representation(resource: Resource, environ, negotiated: bool = False) -> tuple[str, list[tuple[str, str]], bytes]:
         """Status, headers and body for this request: gzip or identity; 200, 304 or 412; 301 from
-        a former address of an item, 410 with the page of a withdrawn one."""
+        a former address of an item, 410 with the page of a withdrawn one. `negotiated`: the
+        address also has a preview for browsers, so either answer varies with Accept."""
         if resource.redirect:
             return "301 Moved Permanently", [
                 ("Location", absolute(resource.redirect)), ("Cache-Control", f"public, max-age={config.cache_max_age}"),
@@ -109,7 +100,7 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
         etag = resource.gzip_etag if gzipped else resource.etag  # a validator per representation
         headers = [("ETag", f'"{etag}"'), ("Last-Modified", resource.http_date),
                    ("Cache-Control", resource.cache_control(config.cache_max_age)),
-                   ("Vary", "Accept-Encoding, Accept" if resource.media_type in STYLED else "Accept-Encoding")]
+                   ("Vary", "Accept-Encoding, Accept" if negotiated else "Accept-Encoding")]
         if resource.media_type in SHARED:
             headers += CORS
         if_match = environ.get("HTTP_IF_MATCH")
@@ -118,7 +109,7 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
         if not_modified(environ, etag, resource) and not resource.gone:
             return "304 Not Modified", headers, b""
         body = resource.gzip if gzipped else resource.body
-        headers += [("Content-Type", browser_type(resource, environ)), ("Content-Length", str(len(body)))]
+        headers += [("Content-Type", resource.media_type), ("Content-Length", str(len(body)))]
         if gzipped:
             headers.append(("Content-Encoding", "gzip"))
         return "410 Gone" if resource.gone else "200 OK", headers, body
@@ -126,6 +117,14 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
     def respond(resource: Resource) -> Response:
         status, headers, body = representation(resource, request.environ)
         return Response(body, status=status, headers=headers)
+
+    def negotiate(site: Site, path: str, environ) -> tuple[Resource | None, bool]:
+        """The document at `path` for this request (a feed's preview for a browser), and whether
+        the address has two representations."""
+        resource, preview = site.resources.get(path), site.previews.get(path)
+        if preview is not None and wants_preview(environ.get("HTTP_ACCEPT")):
+            return preview, True
+        return resource, preview is not None
 
     flask_wsgi = app.wsgi_app
     preflight = [*CORS, ("Access-Control-Allow-Methods", "GET, HEAD"),
@@ -138,9 +137,9 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
         Anything else (filters, redirects, errors, /healthz) goes through Flask below."""
         method = environ["REQUEST_METHOD"]
         if (method == "GET" or method == "HEAD") and not environ.get("QUERY_STRING"):
-            resource = live.state.site.resources.get(environ.get("PATH_INFO") or "/")
+            resource, negotiated = negotiate(live.state.site, environ.get("PATH_INFO") or "/", environ)
             if resource is not None:
-                status, headers, body = representation(resource, environ)
+                status, headers, body = representation(resource, environ, negotiated)
                 start_response(status, headers)
                 return [] if method == "HEAD" else [body]
         if method == "OPTIONS":  # a browser's CORS preflight before a conditional GET of a feed

@@ -12,13 +12,14 @@ import socket
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import click
 
 from . import urls, websub
 from .catalog import Catalog, load_catalog
-from .config import Config
+from .config import FILE as SETTINGS_FILE, Config
 from .export import MARKER, ExportError, publish_build, publishing, target
 from .ledger import NAME as LEDGER, build_time, locked as ledger_lock, write_ledger
 from .problems import DigestError
@@ -27,9 +28,12 @@ from .site import Build
 from .workers import WorkerDied, build_processes
 
 LISTED_CHANGES = 20  # per kind; beyond that `build` prints a count
+PREVIEWS = urls.PREVIEWS.lstrip("/") + "/"
 
 seeds_option = click.option("--seeds", type=click.Path(path_type=Path), default=None,
                             help="Folder of digest .txt files [env FEEDS_SEEDS; default: seeds/]")
+config_option = click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                             help=f"Settings file [env FEEDS_CONFIG; default: ./{SETTINGS_FILE} if there is one]")
 base_url_option = click.option("--base-url", default=None,
                                help="Public URL the site is served from [env FEEDS_BASE_URL]")
 
@@ -40,9 +44,13 @@ def fail(lines) -> None:
     sys.exit(1)
 
 
-def configure(**flags) -> Config:
+def configure(config_file: Path | None = None, **flags) -> Config:
+    """Defaults, the settings file, FEEDS_* variables and the flags given, in that order; a problem
+    in the file is `file:line: problem` and exit 1."""
     try:
-        return Config.from_env(**flags)
+        return Config.from_env(file=config_file, **flags)
+    except DigestError as e:
+        fail(e.problems)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
 
@@ -119,12 +127,13 @@ def span(first: dt.date, last: dt.date) -> str:
 
 @main.command()
 @seeds_option
+@config_option
 @click.option("--strict", is_flag=True, help="Treat warnings as problems: exit 1 if there is any (for a publisher's CI).")
-def check(seeds, strict):
+def check(seeds, config_file, strict):
     """Read every digest file; report each problem as path:line: message (exit 1 if any), each
     file's entries and dates, and what a build would publish differently: new, edited, withdrawn
     and restored items."""
-    config = configure(seeds=seeds)
+    config = configure(config_file, seeds=seeds)
     catalog = read(config)
     for path, count, first, last in catalog.files:
         click.echo(f"{Path(path).name}: {plural(count, 'entry').replace('entrys', 'entries')}, {span(first, last)}")
@@ -142,10 +151,11 @@ def check(seeds, strict):
 
 @main.command()
 @seeds_option
+@config_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
-def items(seeds, as_json):
+def items(seeds, config_file, as_json):
     """List the items newest first, with their themes and the evidence for each."""
-    config = configure(seeds=seeds)
+    config = configure(config_file, seeds=seeds)
     catalog = read(config)
     absolute = urls.Absolute(config.base_url)
     if as_json:
@@ -179,13 +189,45 @@ def items(seeds, as_json):
 
 @main.command()
 @seeds_option
+@config_option
 @click.option("--eval", "labelled", type=click.Path(path_type=Path, dir_okay=False),
               help="A labelled set (TOML, see tests/data/): print precision, recall and F1 per theme.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def themes(seeds, labelled, as_json):
-    """Show why each item got its themes, or measure the themes against a labelled set."""
-    if labelled is None:
-        return click.get_current_context().invoke(items, seeds=seeds, as_json=as_json)
+def themes(seeds, config_file, labelled, as_json):
+    """Each theme: its items, its feed, and the terms that put items in it most often; or, with
+    --eval, how well the themes match a labelled set. (`feeds items` shows the evidence per item.)"""
+    if labelled is not None:
+        return evaluate_themes(labelled, as_json)
+    config = configure(config_file, seeds=seeds)
+    catalog = read(config)
+    absolute = urls.Absolute(config.base_url)
+    summary = {}
+    for theme in catalog.taxonomy.themes:
+        members = catalog.in_theme(theme.slug)
+        terms = Counter(match.term for item in members for match in item.evidence.get(theme.slug, ()))
+        summary[theme.slug] = {"title": theme.title, "items": len(members),
+                               "feed": absolute(urls.theme_page(theme.slug) + "feed.atom"),
+                               "terms": dict(terms.most_common())}
+    unthemed = [item for item in catalog.items if not item.themes]
+    if as_json:
+        click.echo(json.dumps({"themes": summary, "no_theme": [item.id for item in unthemed]},
+                              ensure_ascii=False, indent=2))
+        return
+    for slug, theme in summary.items():
+        click.echo(f"{slug:<18} {plural(theme['items'], 'item'):>9}  {theme['title']}  {theme['feed']}")
+        shown = list(theme["terms"].items())[:TERMS_SHOWN]
+        if shown:
+            more = len(theme["terms"]) - len(shown)
+            click.echo("    decided by: " + ", ".join(f"{term} ({n})" for term, n in shown)
+                       + (f", and {more} more" if more > 0 else ""))
+    click.echo(f"{'(no theme)':<18} {plural(len(unthemed), 'item'):>9}"
+               + "".join(f"\n    {item.date}  {item.title}" for item in unthemed))
+
+
+TERMS_SHOWN = 8
+
+
+def evaluate_themes(labelled: Path, as_json: bool) -> None:
     from .evaluation import evaluate, load_labelled
     from .themes import Taxonomy
 
@@ -209,15 +251,17 @@ def themes(seeds, labelled, as_json):
 
 @main.command()
 @seeds_option
-@click.option("--out", type=click.Path(path_type=Path), default=Path("public"), show_default=True,
-              help="Folder to publish the static site into (replaced atomically).")
+@config_option
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Folder to publish the static site into, replaced atomically [env FEEDS_OUT; default: public/]")
 @base_url_option
 @click.option("--hub", default=None, help="WebSub hub to advertise and ping for changed feeds [env FEEDS_WEBSUB_HUB]")
 @click.option("--new-ledger", is_flag=True,
               help="Start a new ledger although --out holds an earlier export (every item gets a new id).")
-def build(seeds, out, base_url, hub, new_ledger):
+def build(seeds, config_file, out, base_url, hub, new_ledger):
     """Write the static site: every feed and page, as the server would answer them."""
-    config = configure(seeds=seeds, base_url=base_url, websub_hub=hub)
+    config = configure(config_file, seeds=seeds, out=out, base_url=base_url, websub_hub=hub)
+    out = config.out
     # SIGTERM (systemd, CI timeouts) unwinds like Ctrl-C, so workers stop and the half-written
     # folder is removed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -260,12 +304,15 @@ def build(seeds, out, base_url, hub, new_ledger):
                f"({len(changes.added)} added, {len(changes.changed)} changed, "
                f"{len(changes.removed)} removed, {changes.unchanged} unchanged)")
     for mark, names in (("+", changes.added), ("~", changes.changed), ("-", changes.removed)):
+        names = [name for name in names if not name.startswith(PREVIEWS)]  # they follow their feeds
         for name in names[:LISTED_CHANGES]:
             click.echo(f"  {mark} {name}")
         if len(names) > LISTED_CHANGES:
             click.echo(f"  {mark} … and {len(names) - LISTED_CHANGES} more")
     for change in catalog.changes:  # the same in the publisher's words
         click.echo(str(change))
+    for warning in public_warnings(config):  # last, where they are seen
+        click.echo(warning, err=True)
     if config.websub_hub:  # after the swap: the hub fetches the new documents at once
         feeds = {channel.path(fmt) for channel in site.channels for fmt in urls.FORMATS}
         changed = [urls.Absolute(config.base_url)("/" + name) for name in changes.added + changes.changed
@@ -278,7 +325,60 @@ def build(seeds, out, base_url, hub, new_ledger):
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--base-url", default=None, help="Public address the site will be served from; its host also "
+              "becomes the authority of the items' ids.")
+@click.option("--title", default="News digest", show_default=True, help="The publication's title.")
+def init(folder, base_url, title):
+    """Start a new publication in FOLDER: settings (feeds.toml), a seeds folder with an example
+    digest, and the nginx block for its export."""
+    from . import starter
+
+    if folder.exists() and any(folder.iterdir()):
+        fail([f"{folder}: not empty; feeds init starts a publication in a new or empty folder, nothing was written"])
+    if base_url is not None:
+        try:
+            Config(base_url=base_url)
+        except ValueError as e:
+            raise click.UsageError(str(e)) from None
+    try:
+        today = build_time().date()
+        written = starter.create(folder, base_url, title, today)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    except OSError as e:
+        fail([f"{folder}: cannot write: {e.strerror}"])
+    for path in written:
+        click.echo(f"  + {path}")
+    click.echo(f"""
+A new publication in {folder}. Next:
+
+  cd {folder}
+  feeds check    # reads seeds/: problems as file:line, and what a build would publish
+  feeds serve    # serves it at http://127.0.0.1:8000/ and picks up edits to seeds/
+  feeds build    # writes the static site into public/, for {starter.NGINX} (nginx) or a CDN
+
+Replace seeds/{starter.EXAMPLE} with your first digest""" + ("." if base_url else
+               f", and set base_url in {SETTINGS_FILE} to the public address before publishing."))
+
+
+def public_warnings(config: Config) -> list[str]:
+    """What makes an export unfit for the public, said loudly: links that lead to this machine,
+    and ids minted under a name nobody owns (they are kept forever)."""
+    if config.loopback:
+        return [f"warning: every link in {config.out} leads to {config.base_url}, this machine: readers elsewhere "
+                f"cannot follow them. Before publishing, set base_url in {SETTINGS_FILE} (or --base-url, "
+                "FEEDS_BASE_URL) to the site's public address."]
+    if config.placeholder_authority:
+        return [f"warning: item ids are minted under {config.tag_authority!r}, a placeholder nobody owns "
+                f"(tag:{config.tag_authority},…), and ids are kept forever. Before the first public build, "
+                f"set tag_authority in {SETTINGS_FILE} (or FEEDS_TAG_AUTHORITY) to a domain the publisher owns."]
+    return []
+
+
+@main.command()
 @seeds_option
+@config_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @base_url_option
@@ -290,14 +390,14 @@ def build(seeds, out, base_url, hub, new_ledger):
               help="Cache-Control max-age in seconds [env FEEDS_CACHE_MAX_AGE; default: 300]")
 @click.option("--reload-interval", type=click.FloatRange(0), default=None,
               help="Seconds between looks at the seeds folder, 0 for never [env FEEDS_RELOAD_INTERVAL; default: 2]")
-def serve(seeds, host, port, base_url, workers, server_name, max_age, reload_interval):
+def serve(seeds, config_file, host, port, base_url, workers, server_name, max_age, reload_interval):
     """Serve the feeds over HTTP (python server.py does the same)."""
     from .serving import run
 
     # with no public URL configured, links point at this server (loopback when it listens on all)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
-    config = configure(seeds=seeds, base_url=base_url or os.environ.get("FEEDS_BASE_URL")
-                       or f"http://{shown}:{port}/", cache_max_age=max_age, reload_interval=reload_interval)
+    config = configure(config_file, seeds=seeds, base_url=base_url, cache_max_age=max_age,
+                       reload_interval=reload_interval, default_base_url=f"http://{shown}:{port}/")
     catalog = read(config)  # fail here, with every problem, before any worker starts
     try:  # a busy port is reported before anything claims to serve
         with socket.create_server((host, port)):

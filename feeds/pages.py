@@ -28,7 +28,7 @@ class Pages:
     def __init__(self, catalog: Catalog, config: Config, channels: list[Channel]):
         self.env = Environment(
             loader=PackageLoader(__package__, "templates"),
-            autoescape=select_autoescape(["html", "opml", "xsl"]),
+            autoescape=select_autoescape(["html", "opml"]),
             undefined=StrictUndefined,  # a typo in a template fails the build, not the reader
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         )
@@ -82,8 +82,10 @@ class Pages:
     def withdrawn(self, record: Record) -> bytes:
         return self._render("withdrawn.html", record=record, alternates=[])
 
-    def stylesheet(self) -> bytes:
-        return self._render("feed.xsl")
+    def preview(self, channel: Channel, fmt: str) -> bytes:
+        """What a browser opening the feed gets in its place: what a feed is, the address to copy,
+        the items it holds, with links (feeds/negotiation.py)."""
+        return self._render("preview.html", channel=channel, fmt=fmt, alternates=[channel])
 
     def opml(self) -> bytes:
         return self._render("feeds.opml", themes=self.themes, countries=self.countries)

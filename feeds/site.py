@@ -18,7 +18,7 @@ from werkzeug.http import http_date
 
 from . import urls
 from .catalog import Catalog
-from .channels import ALL, COUNTRY, EPOCH, THEME, Channel, channels
+from .channels import ALL, COUNTRY, THEME, Channel, channels
 from .config import Config
 from .filters import Filter, narrow
 from .pages import Pages
@@ -73,6 +73,7 @@ class Site(Mapping[str, Resource]):
     catalog: Catalog
     config: Config
     feeds: dict[str, tuple[Channel, str]] = field(default_factory=dict)  # feed path → (channel, format)
+    previews: dict[str, Resource] = field(default_factory=dict)  # feed path → its page for a browser
     render_filtered: Callable[[str, Filter], Resource] | None = None
 
     def __getitem__(self, path: str) -> Resource:
@@ -92,7 +93,12 @@ class Site(Mapping[str, Resource]):
 def build_site(catalog: Catalog, config: Config) -> Site:
     """Every document in memory, for the server (`feeds build` streams them to disk instead)."""
     build = Build(catalog, config)
-    out = dict(build.documents())
+    out, previews = {}, {}
+    for path, resource in build.documents():
+        if path.startswith(urls.PREVIEWS + "/"):  # kept by the feed's path: not an address of the site
+            previews[path.removeprefix(urls.PREVIEWS).removesuffix(".html")] = resource
+        else:
+            out[path] = resource
     by_path = {channel.path(fmt): (channel, fmt) for channel in build.channels for fmt in urls.FORMATS}
     cache = BoundedCache(FILTERED_CACHE_BYTES)
     feeds = Feeds(config, catalog.taxonomy)  # the build's entry cache is not kept for the Site's lifetime
@@ -106,7 +112,7 @@ def build_site(catalog: Catalog, config: Config) -> Site:
             resource = cache.put(key, Resource(feeds.render(view, fmt), urls.MEDIA_TYPES[fmt], view.updated))
         return resource
 
-    return Site(out, catalog, config, by_path, render_filtered)
+    return Site(out, catalog, config, by_path, previews, render_filtered)
 
 
 class Build:
@@ -125,7 +131,7 @@ class Build:
         """How many documents `documents()` yields."""
         feeds = sum(1 + channel.archive_count(self.config.feed_size) for channel in self.channels)
         topics = sum(1 for channel in self.channels if channel.kind != ALL)
-        return (6 + topics + feeds * len(urls.FORMATS) + len(self.catalog.items) + len(self.catalog.withdrawn)
+        return (5 + topics + (feeds + len(self.channels)) * len(urls.FORMATS) + len(self.catalog.items) + len(self.catalog.withdrawn)
                 + len(self.catalog.redirects))
 
     def documents(self) -> Iterator[tuple[str, Resource]]:
@@ -136,17 +142,19 @@ class Build:
         yield from self.former_pages()
 
     def pages_documents(self) -> Iterator[tuple[str, Resource]]:
-        """The index, lists, theme and country pages, OPML and the feeds' stylesheet."""
+        """The index, lists, theme and country pages, OPML, and each feed's preview for browsers."""
         pages, updated = self.pages, self.channels[0].latest  # they list or count every item
         yield "/", Resource(pages.index(), urls.MEDIA_TYPES["html"], updated)
         yield urls.OPML, Resource(pages.opml(), urls.MEDIA_TYPES["opml"], updated)
-        yield urls.STYLESHEET, Resource(pages.stylesheet(), urls.MEDIA_TYPES["xsl"], EPOCH)  # changes only with the package
         yield urls.THEMES, Resource(pages.topics(THEME), urls.MEDIA_TYPES["html"], updated)
         yield urls.COUNTRIES, Resource(pages.topics(COUNTRY), urls.MEDIA_TYPES["html"], updated)
         yield urls.ITEMS, Resource(pages.items(), urls.MEDIA_TYPES["html"], updated)
         for channel in self.channels:
             if channel.kind != ALL:
                 yield channel.page, Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.latest)
+            for fmt in urls.FORMATS:  # what it shows is what the feed shows
+                yield urls.preview(channel.path(fmt)), Resource(pages.preview(channel, fmt), urls.MEDIA_TYPES["html"],
+                                                                channel.last_modified)
 
     def feeds(self, part: int = 0, parts: int = 1) -> Iterator[tuple[str, Resource]]:
         """Every feed and archive page in every format; or one of `parts` shares of them, cut so

@@ -22,6 +22,7 @@ from .places import country_name
 from .themes import Taxonomy
 
 TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721
+DC = "http://purl.org/dc/elements/1.1/"  # RSS 2.0's <author> takes only an e-mail address: dc:creator names one
 ATOM = "http://www.w3.org/2005/Atom"
 WITHDRAWN = "This item was withdrawn by the publisher."
 CLOSING = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}  # where a document's items go
@@ -86,6 +87,8 @@ class Feeds:
         fg.author({"name": self.config.author})
         fg.language(self.config.language)
         fg.generator(GENERATOR)
+        if fmt == "rss":  # the root declares dc: for the items' dc:creator
+            fg.load_extension("dc", atom=False, rss=True)
         # self before alternate: feedgen takes the RSS <link> from the last link added
         fg.link(href=self.absolute(channel.path(fmt)), rel="self", type=urls.media_type(fmt))
         related = self.related(channel, fmt)
@@ -109,6 +112,9 @@ class Feeds:
         fe.link(href=self.absolute(urls.item_page(item.slug)), rel="alternate", type="text/html")
         fe.published(item.published)
         fe.updated(item.updated)  # moves when the text is corrected, so readers show the fix
+        fe.author({"name": self.config.author})  # readers show an entry's own author, not the feed's
+        fe.load_extension("dc", atom=False, rss=True)
+        fe.dc.dc_creator(self.config.author)
         fe.category(self.categories(item))
         # RSS has one description and readers take it as HTML, so it gets the escaped body
         fe.content(body_html(item), type="html")
@@ -125,9 +131,14 @@ class Feeds:
         """Both XML formats from one FeedEntry: RSS first, before the summary, which feedgen would
         otherwise make the RSS description in place of the body."""
         fe = self._feed_entry(item)
-        rss = fe.rss_entry()
+        rss = self._indented(fe.rss_entry(), 2)
+        # serialized alone, the item declares dc: itself; in the document the root declares it
+        # (as feedgen writes it whole); the tag is unique, a title's "<" is always escaped
+        alone, spliced = f'<dc:creator xmlns:dc="{DC}">'.encode(), b"<dc:creator>"
+        if rss.count(alone) != 1:
+            raise AssertionError(f"feedgen's RSS item has no single {alone!r}")
         fe.summary(item.summary)
-        return {"rss": self._indented(rss, 2), "atom": self._indented(fe.atom_entry(), 1)}
+        return {"rss": rss.replace(alone, spliced), "atom": self._indented(fe.atom_entry(), 1)}
 
     @staticmethod
     def _indented(element, depth: int) -> bytes:
@@ -154,7 +165,7 @@ class Feeds:
         entries = b"".join(self.entry(item, fmt) for item in channel.items)
         if fmt == "atom":  # withdrawn items first: RFC 4287's schema puts extension elements before entries
             entries = b"".join(map(self.tombstone, channel.tombstones)) + entries
-        return self.styled(head[:-len(close)] + entries + close)
+        return head[:-len(close)] + entries + close
 
     def tombstone(self, record: Record) -> bytes:
         """RFC 6721 deleted-entry: readers that know it drop the entry; the link leads to the
@@ -186,13 +197,6 @@ class Feeds:
     def rss(self, channel: Channel) -> bytes:
         return self._document(channel, "rss")
 
-    def styled(self, document: bytes) -> bytes:
-        """The xml-stylesheet instruction after the XML declaration: a browser shows a page, readers
-        ignore it. feedgen writes no processing instructions, so it goes in here."""
-        declaration, rest = document.split(b"\n", 1)
-        href = self.absolute(urls.STYLESHEET)
-        return declaration + f'\n<?xml-stylesheet type="text/xsl" href="{href}"?>\n'.encode() + rest
-
     def json_feed(self, channel: Channel) -> bytes:
         doc = {
             "version": "https://jsonfeed.org/version/1.1",
@@ -223,6 +227,7 @@ class Feeds:
             "content_text": body_text(item),
             "date_published": item.published.isoformat(),
             "date_modified": item.updated.isoformat(),
+            "authors": [{"name": self.config.author}],
             "tags": [category["label"] for category in self.categories(item)],
             # JSON Feed extension (an underscore key): the same facts as codes, for programs
             "_digest": {"themes": list(item.themes), "countries": list(item.countries), "place": item.place},

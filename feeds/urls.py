@@ -10,7 +10,6 @@ MEDIA_TYPES = {
     "json": "application/feed+json",
     "html": "text/html; charset=utf-8",
     "opml": "text/x-opml",
-    "xsl": "text/xsl; charset=utf-8",
 }
 
 
@@ -41,7 +40,14 @@ def country_page(slug: str) -> str:
 
 
 OPML = "/feeds.opml"
-STYLESHEET = "/feed.xsl"  # how Atom and RSS documents look when opened in a browser
+
+PREVIEWS = "/_preview"  # not an address of the site: the server and nginx answer a browser from here
+
+
+def preview(feed_path: str) -> str:
+    """Where the HTML preview of a feed is kept: /feed.atom → /_preview/feed.atom.html (a file
+    of the export that nginx serves in place of the feed to a browser; 404 when asked for)."""
+    return f"{PREVIEWS}{feed_path}.html"
 
 
 class Absolute:

@@ -1,5 +1,6 @@
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,6 +19,23 @@ from feeds.site import build_site
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 BASE_URL = "https://feeds.example.net/iom/"
+
+# Accept headers as clients send them: browsers get a feed's preview page, readers the feed
+BROWSERS = {
+    "Chromium": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,"
+                "*/*;q=0.8,application/signed-exchange;v=b3;q=0.7",
+    "Firefox": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+}
+READERS = {
+    "FreshRSS (SimplePie)": "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
+                            "application/xml;q=0.8, text/xml;q=0.8, text/html;q=0.7, unknown/unknown;q=0.1, "
+                            "application/unknown;q=0.1, */*;q=0.1",
+    "feedparser, reader": "application/atom+xml,application/rdf+xml,application/rss+xml,application/x-netcdf,"
+                          "application/xml;q=0.9,text/xml;q=0.2,*/*;q=0.1",
+    "a JSON Feed reader": "application/feed+json, application/json;q=0.9, text/html;q=0.1",
+    "curl, newsboat": "*/*",
+    "none": None,
+}
 
 
 @pytest.fixture(scope="session")
@@ -121,20 +139,36 @@ NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin
 
 
 class Nginx:
-    """nginx on a free loopback port with deploy/nginx.conf as the README says to install it:
-    `listen` and the export folder substituted, nothing else changed."""
+    """nginx on a free loopback port with deploy/nginx.conf as its header says to install it: only
+    `listen`, `server_name` and `root` set, and with `moved_map`, the one optional line (the
+    include of the map of moved items) uncommented with the same folder."""
 
-    def __init__(self, work: Path, public: Path):
-        self.work, self.public = work, public
+    SHIPPED = ROOT / "deploy" / "nginx.conf"
+
+    def __init__(self, work: Path, public: Path, moved_map: bool = False, server: Path = SHIPPED,
+                 edits=("listen", "server_name", "root")):
+        self.work, self.public, self.moved_map, self.server, self.edits = work, public, moved_map, server, edits
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/"
         self.process = None
 
+    def configured(self) -> str:
+        """The server block with the documented edits, each made exactly once."""
+        server = self.server.read_text()
+        edits = [(pattern, line) for name, pattern, line in (
+            ("listen", r"^    listen 80;$", f"    listen 127.0.0.1:{self.port};"),
+            ("server_name", r"^    server_name \S+;$", "    server_name localhost;"),
+            ("root", r"^    root \S+;$", f"    root {self.public};")) if name in self.edits]
+        if self.moved_map:
+            edits.append((r"^    # include \S+/_redirects.map;", f"    include {self.public}/_redirects.map;"))
+        for pattern, line in edits:
+            server, count = re.subn(pattern, lambda _, line=line: line, server, flags=re.MULTILINE)
+            assert count == 1, pattern
+        return server
+
     def start(self) -> "Nginx":
         work = self.work
-        server = (ROOT / "deploy" / "nginx.conf").read_text()
-        server = server.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
-        server = server.replace("/srv/feeds/public", str(self.public))
+        server = self.configured()
         temp = {name: work / name for name in ("client", "proxy", "fastcgi", "uwsgi", "scgi")}
         # as root, nginx's workers would drop to `nobody`, who cannot enter pytest's private temp folder
         user = "user root;" if os.geteuid() == 0 else ""

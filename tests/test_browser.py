@@ -11,7 +11,7 @@ import pytest
 from feeds.catalog import load_catalog
 from feeds.chart import build_chart
 
-from .conftest import ROOT, SEEDS, feeds_serve
+from .conftest import NGINX, ROOT, SEEDS, Nginx, feeds_serve, run_feeds
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("FEEDS_REQUIRE_BROWSER"):
@@ -108,16 +108,51 @@ def test_theme_page_lists_its_items_and_feeds(site_url, page):
     assert page.locator("input[readonly]").first.input_value() == base + "themes/smuggling/feed.atom"
 
 
-@pytest.mark.parametrize("feed", ["feed.atom", "feed.rss"])
-def test_a_feed_opened_in_the_browser_is_a_readable_page(site_url, page, feed):
+@pytest.fixture(scope="module")
+def nginx_url(site_url, tmp_path_factory):
+    """The same seeds exported and served by nginx with deploy/nginx.conf."""
+    if NGINX is None:
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    _, seeds = site_url
+    work = tmp_path_factory.mktemp("browser-nginx")
+    shutil.copytree(seeds, work / "seeds")
+    nginx = Nginx(work, work / "public")
+    result = run_feeds("build", "--seeds", work / "seeds", "--out", nginx.public, "--base-url", nginx.base)
+    assert result.returncode == 0, result.stderr
+    nginx.start()
+    yield nginx.base
+    nginx.stop()
+
+
+@pytest.mark.parametrize("host", ["feeds serve", "nginx"])
+@pytest.mark.parametrize("feed", ["feed.atom", "feed.rss", "themes/labour-migration/feed.json"])
+def test_a_feed_opened_in_the_browser_is_its_preview_page_without_xslt(request, page, host, feed):
+    import json
+    import urllib.request
+
     import feedparser
-    base, _ = site_url
-    titles = [e.title for e in feedparser.parse(base + feed).entries]
-    page.goto(base + feed)
-    shot(page, feed.replace(".", "-"))
-    assert page.locator("a.entry").all_inner_texts() == titles
+    base = request.getfixturevalue("site_url")[0] if host == "feeds serve" else request.getfixturevalue("nginx_url")
+    if feed.endswith(".json"):  # as a reader gets it, from the same address
+        with urllib.request.urlopen(base + feed) as response:
+            titles, links = zip(*((i["title"], i["url"]) for i in json.load(response)["items"]))
+    else:
+        d = feedparser.parse(base + feed)
+        assert not d.bozo
+        titles, links = zip(*((e.title, e.link) for e in d.entries))
+    response = page.goto(base + feed)
+    shot(page, f"preview-{host.replace(' ', '-')}-{feed.replace('/', '-').replace('.', '-')}")
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    entries = page.locator("a.entry")
+    assert entries.all_inner_texts() == list(titles)
+    assert [entries.nth(i).get_attribute("href") for i in range(entries.count())] == list(links)
     assert "This is a feed." in page.locator(".about").inner_text()
-    assert page.dialogs == []
+    assert page.locator(".about input[readonly]").input_value() == base + feed
+    assert page.locator("xslt-warning-banner, #xslt-warning-banner, .xslt-warning-banner").count() == 0
+    assert "XSLT" not in page.locator("html").inner_text()
+    assert page.locator("script").count() == 0 and page.dialogs == []
+    entries.first.click()  # the first item's link leads to its page
+    page.wait_for_load_state()
+    assert page.url == links[0] and page.locator("h1").inner_text() == titles[0]
 
 
 @pytest.mark.parametrize("path", ["", "feed.atom", "themes/labour-migration/"])

@@ -16,7 +16,7 @@ import urllib.parse
 import feedparser
 import pytest
 
-from .conftest import SEEDS, feeds_serve, free_port, start_server, stop, wait_for
+from .conftest import BROWSERS, READERS, SEEDS, feeds_serve, free_port, start_server, stop, wait_for
 from .test_server import fetch
 
 NEW_ENTRY = "3 November, 2021\n\nNew seasonal workers programme announced in Belize\n\nBelmopan - Employers met.\n"
@@ -45,7 +45,7 @@ def test_gzip_is_served_to_clients_that_accept_it_with_its_own_validator(live):
     _, plain_headers, plain = fetch(base + "feed.atom")
     status, headers, body = fetch(base + "feed.atom", headers={"Accept-Encoding": "gzip"})
     assert status == 200 and headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == plain
-    assert headers["Vary"] == plain_headers["Vary"] == "Accept-Encoding, Accept"  # browsers get XML (see app.py)
+    assert headers["Vary"] == plain_headers["Vary"] == "Accept-Encoding, Accept"  # browsers get a preview
     assert headers["ETag"] != plain_headers["ETag"] and len(body) < len(plain) / 3
     assert fetch(base + "feed.atom", headers={"Accept-Encoding": "gzip", "If-None-Match": headers["ETag"]})[0] == 304
     # the identity validator does not validate the gzip representation
@@ -220,6 +220,31 @@ def test_if_modified_since_must_match_last_modified_exactly(live, shift, status)
     since = "not a date" if shift is None else format_datetime(
         parsedate_to_datetime(last_modified) + dt.timedelta(seconds=shift), usegmt=True)
     assert fetch(base + "feed.atom", headers={"If-Modified-Since": since})[0] == status
+
+
+@pytest.mark.parametrize("path", ["feed.atom", "feed.rss", "themes/governance/feed.json", "countries/pa/feed.atom"])
+def test_a_browser_gets_a_feeds_preview_page_and_every_reader_the_feed(live, path):
+    base, _ = live
+    feed = fetch(base + path, headers={"Accept": "*/*"})[2]
+    for browser, accept in BROWSERS.items():
+        status, headers, body = fetch(base + path, headers={"Accept": accept})
+        assert (status, headers["Content-Type"]) == (200, "text/html; charset=utf-8"), browser
+        assert headers["Vary"] == "Accept-Encoding, Accept" and "Access-Control-Allow-Origin" not in headers
+        assert b"This is a feed." in body and f'value="{base}{path}"'.encode() in body
+        assert b"<script" not in body and b"xml-stylesheet" not in feed
+        # a browser's conditional GET is answered for the preview it holds
+        assert fetch(base + path, headers={"Accept": accept, "If-None-Match": headers["ETag"]})[0] == 304
+    for reader, accept in READERS.items():
+        status, headers, body = fetch(base + path, headers={"Accept": accept} if accept else {})
+        assert (status, body, headers["Vary"]) == (200, feed, "Accept-Encoding, Accept"), reader
+
+
+def test_archive_pages_filters_and_previews_themselves_are_not_negotiated(live):
+    base, _ = live
+    chromium = {"Accept": BROWSERS["Chromium"]}
+    status, headers, _ = fetch(base + "feed.atom?limit=2", headers=chromium)
+    assert (status, headers["Content-Type"]) == (200, "application/atom+xml; charset=utf-8")
+    assert fetch(base + "_preview/feed.atom.html", headers=chromium)[0] == 404
 
 
 def test_cors_preflight_for_a_conditional_get(live):

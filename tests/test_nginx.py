@@ -13,7 +13,7 @@ import urllib.request
 import feedparser
 import pytest
 
-from .conftest import NGINX, ROOT, Nginx, run_feeds
+from .conftest import BROWSERS, NGINX, READERS, ROOT, Nginx, run_feeds
 from .test_server import NoRedirect, fetch
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -88,7 +88,8 @@ def test_caching_headers_and_conditional_get(nginx):
     base, _ = nginx
     _, feed, _ = fetch(base + "feed.atom")
     assert feed["Cache-Control"] == "public, max-age=300" and feed["Access-Control-Allow-Origin"] == "*"
-    assert fetch(base + "archive/1.rss")[1]["Cache-Control"] == "public, max-age=300"
+    assert fetch(base + "archive/1.rss")[1]["Cache-Control"] == "public, max-age=300"  # docs/serving.md says why
+    assert fetch(base + "countries/")[1]["Cache-Control"] == "public, max-age=300"
     assert fetch(base + "feed.atom", headers={"If-None-Match": feed["ETag"]})[0] == 304
     assert fetch(base + "feed.atom", headers={"If-Modified-Since": feed["Last-Modified"]})[0] == 304
 
@@ -111,15 +112,66 @@ def test_a_reader_walking_the_archive_chain_over_http_sees_every_item_once(nginx
     assert sorted(pages) == sorted(seen)
 
 
-def test_a_browser_gets_feeds_as_xml_so_the_stylesheet_applies(nginx):
+@pytest.mark.parametrize("browser", BROWSERS)
+@pytest.mark.parametrize("path", ["feed.atom", "feed.rss", "themes/governance/feed.rss", "countries/mx/feed.json"])
+def test_a_browser_gets_the_feeds_preview_page_and_readers_the_feed(nginx, path, browser):
     base, public = nginx
-    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-    for path in ("feed.atom", "themes/governance/feed.rss", "archive/2.atom"):
-        status, headers, body = fetch(base + path, headers=browser)
-        assert (status, headers["Content-Type"]) == (200, "application/xml; charset=utf-8"), path
-        assert body == (public / path).read_bytes()
-    assert fetch(base + "feed.json", headers=browser)[1]["Content-Type"] == "application/feed+json"
-    assert fetch(base + "feed.xsl")[1]["Content-Type"] == "text/xsl; charset=utf-8"
+    status, headers, body = fetch(base + path, headers={"Accept": BROWSERS[browser]})
+    assert (status, headers["Content-Type"]) == (200, "text/html; charset=utf-8")
+    assert body == (public / "_preview" / (path + ".html")).read_bytes()
+    assert b"This is a feed." in body and (base + path).encode() in body
+    assert vary(headers) >= {"accept", "accept-encoding"}
+    for reader, accept in READERS.items():
+        status, headers, body = fetch(base + path, headers={"Accept": accept} if accept else {})
+        assert (status, body) == (200, (public / path).read_bytes()), reader
+        assert vary(headers) >= {"accept", "accept-encoding"}, reader
+
+
+def vary(headers) -> set[str]:
+    return {v.strip().lower() for field in headers.get_all("Vary") or () for v in field.split(",")}
+
+
+def test_archive_pages_have_no_preview_and_do_not_vary_with_accept(nginx):
+    base, public = nginx
+    status, headers, body = fetch(base + "archive/2.atom", headers={"Accept": BROWSERS["Chromium"]})
+    assert (status, body) == (200, (public / "archive/2.atom").read_bytes())
+    assert "accept" not in vary(headers)
+
+
+def test_the_rule_is_the_servers_rule(nginx):
+    """deploy/nginx.conf's map holds feeds/negotiation.py's two patterns, in that order."""
+    from feeds import negotiation
+    conf = Nginx.SHIPPED.read_text()
+    reader, browser = conf.index(f'"~*{negotiation.READER}" 0;'), conf.index(f'"~*{negotiation.BROWSER}" 1;')
+    assert reader < browser
+
+
+def test_previews_are_not_addresses_of_their_own(nginx):
+    base, _ = nginx
+    assert fetch(base + "_preview/feed.atom.html")[0] == 404
+    assert fetch(base + "_preview/feed.atom.html", headers={"Accept": BROWSERS["Firefox"]})[0] == 404
+
+
+@pytest.mark.parametrize("path", ["feed.atom", "themes/labour-migration/feed.json", "archive/1.rss", "feeds.opml"])
+def test_a_cors_preflight_is_answered_as_the_server_answers_it(nginx, path):
+    base, _ = nginx
+    status, headers, body = fetch(base + path, method="OPTIONS", headers={
+        "Origin": "https://reader.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "if-none-match"})
+    assert (status, body) == (204, b"")
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["Access-Control-Allow-Methods"] == "GET, HEAD"
+    assert headers["Access-Control-Allow-Headers"] == "If-None-Match, If-Modified-Since"
+    assert headers["Access-Control-Max-Age"] == "86400"
+
+
+def test_errors_are_one_plain_line_as_from_the_server(nginx):
+    base, _ = nginx
+    status, headers, body = fetch(base + "no/such/page/")
+    assert (status, headers["Content-Type"], body) == (404, "text/plain; charset=utf-8", b"404 Not Found\n")
+    assert fetch(base + "archive/")[2] == b"404 Not Found\n"  # a folder without index.html
+    status, headers, body = fetch(base + "feed.atom", method="POST", data=b"x")
+    assert (status, body, headers["Allow"]) == (405, b"405 Method Not Allowed\n", "GET, HEAD")
 
 
 def test_nginx_answers_like_the_server_for_index_html_and_ranges(nginx):

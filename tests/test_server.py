@@ -7,7 +7,7 @@ import pytest
 
 from feeds.export import HOST_FILES, file_for
 
-from .conftest import run_feeds
+from .conftest import BROWSERS, run_feeds
 
 TYPES = {
     "/": "text/html; charset=utf-8",
@@ -20,8 +20,8 @@ TYPES = {
 }
 
 
-def fetch(url, method="GET", headers=None):
-    request = urllib.request.Request(url, method=method, headers=headers or {})
+def fetch(url, method="GET", headers=None, data=None):
+    request = urllib.request.Request(url, method=method, headers=headers or {}, data=data)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.headers, response.read()
@@ -40,13 +40,19 @@ def test_export_files_are_byte_identical_to_server_responses(server, tmp_path, s
     assert result.returncode == 0, result.stderr
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     documents = [name for name in files if not name.endswith(".gz") and name not in HOST_FILES]
-    assert len(documents) == len(site) and len(files) == 2 * len(site) + len(HOST_FILES)  # + gzip twins
+    previews = [name for name in documents if name.startswith("_preview/")]
+    assert len(documents) == len(site) + len(previews) and len(files) == 2 * len(documents) + len(HOST_FILES)  # + gzip twins
+    assert len(previews) == len(site.previews) == len(site.feeds) // 3 * 3 > 0 and set(site.previews) <= set(site.feeds)
     for name in documents:
         path = "/" + (name[:-len("index.html")] if name.endswith("index.html") else name)
-        assert file_for(path) == name
-        status, _, body = fetch(server + path.lstrip("/"))
+        wanted = {}
+        if name in previews:  # what the feed's address gives a browser
+            path, wanted = path.removeprefix("/_preview").removesuffix(".html"), {"Accept": BROWSERS["Chromium"]}
+        else:
+            assert file_for(path) == name
+        status, _, body = fetch(server + path.lstrip("/"), headers=wanted)
         assert status == 200 and body == (out / name).read_bytes(), path
-        status, headers, body = fetch(server + path.lstrip("/"), headers={"Accept-Encoding": "gzip"})
+        status, headers, body = fetch(server + path.lstrip("/"), headers={"Accept-Encoding": "gzip", **wanted})
         assert headers["Content-Encoding"] == "gzip" and body == (out / (name + ".gz")).read_bytes(), path
 
 

@@ -109,7 +109,7 @@ def redirect_of(url):
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx)")
 def test_subscribers_of_the_export_behind_nginx_see_each_correction_once(tmp_path):
     folder = copy_seeds(tmp_path)
-    nginx = Nginx(tmp_path, tmp_path / "public")
+    nginx = Nginx(tmp_path, tmp_path / "public", moved_map=True)
 
     def build(epoch):
         result = run_feeds("build", "--seeds", folder, "--out", nginx.public, "--base-url", nginx.base,

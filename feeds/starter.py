@@ -1,0 +1,93 @@
+"""What `feeds init DIR` writes: a new publication that builds and serves as it stands.
+
+A settings file, a seeds folder with an example digest, and the nginx block with `root` and
+`server_name` already set for this site, the way `hugo new site` starts one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .config import FILE, PLACEHOLDER_AUTHORITY
+
+NGINX = "nginx.conf"
+EXAMPLE = "example.txt"
+
+
+def settings(base_url: str | None, title: str, today: dt.date) -> str:
+    host = urlsplit(base_url).hostname if base_url else None
+    address = (f"base_url = {json.dumps(base_url)}" if base_url else
+               '# base_url = "https://feeds.example.org/"   # REQUIRED before a public build: every link starts with it')
+    return f"""\
+# Settings of this publication, read by `feeds build` and `feeds serve` in this folder.
+# FEEDS_<NAME> environment variables override them (FEEDS_BASE_URL, …), and flags override both.
+
+{address}
+
+# Every item gets a permanent id, tag:<authority>,<date>:<slug>, minted once and kept forever
+# through corrections and moves. Use a domain the publisher owned in tag_year, before the first
+# public build: changing it later changes only the ids of items not yet published.
+tag_authority = {json.dumps(host or PLACEHOLDER_AUTHORITY)}
+tag_year = {today.year}
+
+title = {json.dumps(title)}
+description = "News from our digest, as feeds: one for everything and one per theme."
+author = {json.dumps(title)}   # each entry's author, as feed readers show it
+language = "en"
+
+seeds = "seeds"        # the digest files (*.txt, read in name order) and the ledger
+out = "public"         # where `feeds build` publishes the static site
+feed_size = 50         # items per feed; older ones are in the archive pages (changing it re-cuts them)
+
+# websub_hub = "https://pubsubhubbub.appspot.com/"   # advertised in every feed and pinged by `feeds build`
+# cache_max_age = 300                                # seconds readers and proxies may reuse a document
+"""
+
+
+def example_digest(today: dt.date) -> str:
+    # yesterday and the day before: an item of today would be published at noon, maybe still ahead
+    latest, earlier = today - dt.timedelta(days=1), today - dt.timedelta(days=2)
+    day = f"{latest.day} {latest:%B, %Y}"
+    return f"""\
+{day}
+
+Seasonal workers programme opens recruitment with fair hiring rules
+
+A new seasonal workers programme opened today with ethical recruitment rules: employers pay the recruitment fees, and migrant workers sign contracts in their own language before they travel. (This is an example entry: replace this file with your first digest.)
+
+
+{earlier.day} {earlier:%B, %Y}
+
+Border officials train on identifying victims of trafficking in persons
+
+Border officials completed a course on identifying victims of trafficking in persons and referring them to protection services, as part of a national migration governance plan. (An example too: a date line, a title, a body, then a blank line before the next date.)
+"""
+
+
+def nginx_block(root: Path, base_url: str | None) -> str:
+    """The shipped block with its documented edits made: `root` and `server_name`."""
+    text = resources.files(__package__).joinpath("deploy", NGINX).read_text(encoding="utf-8")
+    host = (urlsplit(base_url).hostname if base_url else None) or "localhost"
+    text, roots = re.subn(r"^    root \S+;$", lambda _: f"    root {root};", text, flags=re.MULTILINE)
+    text, names = re.subn(r"^    server_name \S+;$", lambda _: f"    server_name {host};", text, flags=re.MULTILINE)
+    assert roots == names == 1, "the nginx block has one root and one server_name"
+    return text.replace("/srv/feeds/public", str(root))  # the optional include, still commented
+
+
+def create(folder: Path, base_url: str | None, title: str, today: dt.date) -> list[Path]:
+    """Write a new publication into `folder` (absent or empty); the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {
+        folder / FILE: settings(base_url, title, today),
+        folder / "seeds" / EXAMPLE: example_digest(today),
+        folder / NGINX: nginx_block((folder / "public").resolve(), base_url),
+        folder / ".gitignore": "/public/\n/.public.lock\nseeds/.ledger.lock\n",
+    }
+    for path, text in written.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return list(written)

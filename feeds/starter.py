@@ -12,14 +12,15 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .config import FILE, PLACEHOLDER_AUTHORITY
+from .config import FILE, PLACEHOLDER_AUTHORITY, Config
 
 NGINX = "nginx.conf"
 EXAMPLE = "example.txt"
 
 
 def settings(base_url: str | None, title: str, today: dt.date) -> str:
-    host = urlsplit(base_url).hostname if base_url else None
+    # the site's own name is the natural authority; a loopback address is nobody's
+    host = urlsplit(base_url).hostname if base_url and not Config(base_url=base_url).loopback else None
     address = (f"base_url = {json.dumps(base_url)}" if base_url else
                '# base_url = "https://feeds.example.org/"   # REQUIRED before a public build: every link starts with it')
     return f"""\

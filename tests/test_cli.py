@@ -62,7 +62,8 @@ def test_build_reports_what_changed(seeds, tmp_path):
 
 def test_warnings_are_printed_but_the_build_succeeds(seeds, tmp_path):
     path = seeds("digest.txt", "1 June, 2021\n\nBell\x07 title\n\nBody.\n")
-    result = run_feeds("build", "--seeds", seeds.folder, "--out", tmp_path / "public")
+    result = run_feeds("build", "--seeds", seeds.folder, "--out", tmp_path / "public",
+                       "--base-url", "https://feeds.iom.example/", env={"FEEDS_TAG_AUTHORITY": "iom.int"})
     assert result.returncode == 0
     assert result.stderr == f"{path}:3: warning: removed characters that feeds cannot carry: U+0007\n"
     assert "1 item read, no problems, 1 warning" in run_feeds("check", "--seeds", seeds.folder).stdout

@@ -112,3 +112,11 @@ def test_themes_summarises_each_theme_where_items_lists_each_item(site):
         assert sum(theme["terms"].values()) == sum(len(item["evidence"][slug]) for item in members), slug
         assert re.search(rf"^{slug} +{theme['items']} items? ", themes.stdout, re.MULTILINE), slug
     assert summary["no_theme"] == [item["id"] for item in listed if not item["themes"]]
+
+
+def test_the_shipped_settings_are_the_defaults_the_tests_build_with():
+    """feeds.toml states the IOM publication's settings; Config's defaults, which the tests use
+    without a file, must be the same publication."""
+    from feeds.config import Config
+    from .conftest import ROOT
+    assert Config.from_env({}, file=ROOT / "feeds.toml") == Config(seeds=ROOT / "seeds", out=ROOT / "public")

@@ -304,14 +304,16 @@ def build(seeds, config_file, out, base_url, hub, new_ledger):
                f"({len(changes.added)} added, {len(changes.changed)} changed, "
                f"{len(changes.removed)} removed, {changes.unchanged} unchanged)")
     for mark, names in (("+", changes.added), ("~", changes.changed), ("-", changes.removed)):
-        names = [name for name in names if not name.startswith(PREVIEWS)]  # they follow their feeds
-        for name in names[:LISTED_CHANGES]:
+        listed = [name for name in names if not name.startswith(PREVIEWS)]  # they follow their feeds
+        for name in listed[:LISTED_CHANGES]:
             click.echo(f"  {mark} {name}")
-        if len(names) > LISTED_CHANGES:
-            click.echo(f"  {mark} … and {len(names) - LISTED_CHANGES} more")
+        if len(listed) > LISTED_CHANGES:
+            click.echo(f"  {mark} … and {len(listed) - LISTED_CHANGES} more")
+        if len(names) > len(listed):
+            click.echo(f"  {mark} {plural(len(names) - len(listed), 'feed preview')} for browsers ({PREVIEWS})")
     for change in catalog.changes:  # the same in the publisher's words
         click.echo(str(change))
-    for warning in public_warnings(config):  # last, where they are seen
+    for warning in public_warnings(config, catalog):  # last, where they are seen
         click.echo(warning, err=True)
     if config.websub_hub:  # after the swap: the hub fetches the new documents at once
         feeds = {channel.path(fmt) for channel in site.channels for fmt in urls.FORMATS}
@@ -362,18 +364,32 @@ Replace seeds/{starter.EXAMPLE} with your first digest""" + ("." if base_url els
                f", and set base_url in {SETTINGS_FILE} to the public address before publishing."))
 
 
-def public_warnings(config: Config) -> list[str]:
+def public_warnings(config: Config, catalog: Catalog) -> list[str]:
     """What makes an export unfit for the public, said loudly: links that lead to this machine,
     and ids minted under a name nobody owns (they are kept forever)."""
+    warnings = []
     if config.loopback:
-        return [f"warning: every link in {config.out} leads to {config.base_url}, this machine: readers elsewhere "
-                f"cannot follow them. Before publishing, set base_url in {SETTINGS_FILE} (or --base-url, "
-                "FEEDS_BASE_URL) to the site's public address."]
+        warnings.append(f"warning: every link in {config.out} leads to {config.base_url}, this machine: readers "
+                        f"elsewhere cannot follow them. Before publishing, set base_url in {SETTINGS_FILE} (or "
+                        "--base-url, FEEDS_BASE_URL) to the site's public address.")
     if config.placeholder_authority:
-        return [f"warning: item ids are minted under {config.tag_authority!r}, a placeholder nobody owns "
-                f"(tag:{config.tag_authority},…), and ids are kept forever. Before the first public build, "
-                f"set tag_authority in {SETTINGS_FILE} (or FEEDS_TAG_AUTHORITY) to a domain the publisher owns."]
-    return []
+        warnings.append(f"warning: item ids are minted under {config.tag_authority!r}, a placeholder nobody owns "
+                        f"(tag:{config.tag_authority},…), and ids are kept forever. Before the first public build, "
+                        f"set tag_authority in {SETTINGS_FILE} (or FEEDS_TAG_AUTHORITY) to a domain the publisher owns.")
+    placeholders = Counter(authority for authority in map(tag_authority, (item.id for item in catalog.items))
+                           if authority != config.tag_authority and dataclasses.replace(
+                               config, tag_authority=authority).placeholder_authority)
+    for authority, count in placeholders.items() if not config.placeholder_authority else ():
+        warnings.append(f"warning: {plural(count, 'item')} in the ledger keep ids minted under the placeholder "
+                        f"{authority!r}. If they were never published, remove {config.seeds / LEDGER} and build "
+                        "again (with --new-ledger over an earlier export) to mint them under "
+                        f"{config.tag_authority!r}.")
+    return warnings
+
+
+def tag_authority(tag_uri: str) -> str:
+    """tag:example.org,2021-10-26:slug → example.org"""
+    return tag_uri.removeprefix("tag:").split(",", 1)[0]
 
 
 @main.command()

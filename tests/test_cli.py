@@ -57,6 +57,7 @@ def test_build_reports_what_changed(seeds, tmp_path):
     assert second.stdout.splitlines()[1:] == [
         "  + items/2021-06-02-more-news/index.html",
         "  ~ feed.atom", "  ~ feed.json", "  ~ feed.rss", "  ~ index.html", "  ~ items/index.html",
+        "  ~ 3 feed previews for browsers (_preview/)",
         f"{seeds.folder / 'more.txt'}:1: new: 'More news' (tag:iom-digest.example.org,2021-06-02:more-news)"]
 
 
@@ -141,8 +142,8 @@ def test_serve_without_base_url_links_to_where_it_listens(seeds):
         stop(process)
 
 
-def test_themes_command_explains_every_item():
-    out = run_feeds("themes").stdout
+def test_items_command_explains_every_item():
+    out = run_feeds("items").stdout
     assert "smuggling: 'Migrant Smuggling' in title, 'human trafficking' in body" in out
     assert "countries: GY, VE, US (dateline: Georgetown, Guyana)" in out
 

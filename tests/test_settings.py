@@ -25,6 +25,7 @@ def site(tmp_path):
 def test_build_takes_its_settings_from_the_file_in_the_current_folder(site):
     folder = site('base_url = "https://news.example.org/iom/"\ntag_authority = "iom.int"\ntitle = "Digest X"\n'
                   'author = "Office Y"\nfeed_size = 4\nout = "site"\n')
+    (folder / "seeds" / "ledger.jsonl").unlink()  # a first publication: every id minted under iom.int
     result = run_feeds("build", cwd=folder)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # a public base URL and a real authority: nothing to warn about
@@ -83,21 +84,35 @@ def test_serve_reads_the_file_and_without_a_base_url_links_to_itself(site):
         assert feedparser.parse(fetch(base + "feed.atom")[2]).feed.links[0].href == base + "feed.atom"
 
 
-@pytest.mark.parametrize("settings, warned", [
-    ('', "leads to http://127.0.0.1:8000/, this machine"),
-    ('base_url = "http://localhost:8080/"', "leads to http://localhost:8080/, this machine"),
-    ('base_url = "https://feeds.iom.int/"', "minted under 'iom-digest.example.org', a placeholder nobody owns"),
-    ('base_url = "https://feeds.iom.int/"\ntag_authority = "feeds.example.com"', "minted under 'feeds.example.com'"),
-    ('base_url = "https://feeds.iom.int/"\ntag_authority = "iom.int"', None),
+@pytest.mark.parametrize("settings, ledger, warned", [
+    ('tag_authority = "iom.int"', False, "leads to http://127.0.0.1:8000/, this machine"),
+    ('tag_authority = "iom.int"\nbase_url = "http://localhost:8080/"', False, "leads to http://localhost:8080/, this machine"),
+    ('base_url = "https://feeds.iom.int/"', True, "minted under 'iom-digest.example.org', a placeholder nobody owns"),
+    ('base_url = "https://feeds.iom.int/"\ntag_authority = "feeds.example.com"', False, "minted under 'feeds.example.com'"),
+    # the shipped ledger's ids were minted under the placeholder: set the authority, and they still are
+    ('base_url = "https://feeds.iom.int/"\ntag_authority = "iom.int"', True,
+     "10 items in the ledger keep ids minted under the placeholder 'iom-digest.example.org'. If they were never "
+     "published, remove"),
+    ('base_url = "https://feeds.iom.int/"\ntag_authority = "iom.int"', False, None),
 ])
-def test_a_build_unfit_for_the_public_says_so(site, settings, warned):
-    result = run_feeds("build", cwd=site(settings))
+def test_a_build_unfit_for_the_public_says_so(site, settings, ledger, warned):
+    folder = site(settings)
+    if not ledger:
+        (folder / "seeds" / "ledger.jsonl").unlink()
+    result = run_feeds("build", cwd=folder)
     assert result.returncode == 0
     if warned:
         assert result.stderr.startswith("warning: ") and warned in result.stderr, result.stderr
         assert result.stderr.count("\n") == 1
     else:
         assert result.stderr == ""
+    ids = [e.id for e in feedparser.parse((folder / "public" / "feed.atom").read_bytes()).entries]
+    assert all(i.startswith("tag:iom.int,") for i in ids) == ('"iom.int"' in settings and not ledger)
+
+
+def test_loopback_links_and_a_placeholder_authority_are_both_told(site):
+    result = run_feeds("build", cwd=site(""))
+    assert result.stderr.count("warning: ") == 2 and "this machine" in result.stderr and "nobody owns" in result.stderr
 
 
 def test_themes_summarises_each_theme_where_items_lists_each_item(site):

@@ -32,7 +32,7 @@ class Config:
     title: str = "IOM regional news digest"
     description: str = ("News from the International Organization for Migration's regional office "
                         "for Central America, North America and the Caribbean.")
-    author: str = "International Organization for Migration (IOM), regional office"
+    author: str = "International Organization for Migration, regional office"
     language: str = "en"
     # serving
     cache_max_age: int = 300  # seconds readers and proxies may reuse a document

@@ -166,3 +166,17 @@ def test_subscribers_of_feeds_serve_see_each_correction_once(tmp_path):
         assert b"<at:deleted-entry" in fetch(base + "feed.atom")[2]
     ledger = (folder / "ledger.jsonl").read_text("utf-8")  # the server recorded what it published
     assert json.dumps(RETITLED) in ledger and ledger.count('"withdrawn": "') == 1
+
+
+@pytest.mark.parametrize("feed", ["feed.atom", "feed.rss"])
+def test_subscribers_see_each_entrys_author(tmp_path, feed):
+    from feeds.config import Config
+    with feeds_serve(copy_seeds(tmp_path), "--reload-interval", "0") as base:
+        subscribers = Subscribers(tmp_path, base + feed)
+        subscribers.refresh()
+    authors = {entry.author for entry in subscribers.reader_entries().values()}
+    assert authors == {Config().author}
+    if NEWSBOAT:
+        with sqlite3.connect(subscribers.home / "cache.db") as db:
+            rows = db.execute("SELECT author FROM rss_item WHERE feedurl = ?", (subscribers.url,)).fetchall()
+        assert len(rows) == 10 and {author for author, in rows} == {Config().author}

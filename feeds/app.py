@@ -151,6 +151,9 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
 
     app.wsgi_app = documents
 
+    # OPTIONS is answered above, for feeds only (a CORS preflight); elsewhere it is 405, as from nginx
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+
     @app.get("/healthz")
     def health():
         body = json.dumps(live.state.health(), indent=2) + "\n"

@@ -7,6 +7,7 @@ import datetime as dt
 import gc
 import json
 import os
+import shlex
 import signal
 import socket
 import sys
@@ -355,13 +356,15 @@ def init(folder, base_url, title):
     click.echo(f"""
 A new publication in {folder}. Next:
 
-  cd {folder}
+  cd {shlex.quote(str(folder))}
   feeds check    # reads seeds/: problems as file:line, and what a build would publish
   feeds serve    # serves it at http://127.0.0.1:8000/ and picks up edits to seeds/
   feeds build    # writes the static site into public/, for {starter.NGINX} (nginx) or a CDN
 
-Replace seeds/{starter.EXAMPLE} with your first digest""" + ("." if base_url else
-               f", and set base_url in {SETTINGS_FILE} to the public address before publishing."))
+Then replace seeds/{starter.EXAMPLE} with your first digest. If you built the example, remove
+seeds/{LEDGER} and public/ as well: else its two items are published as withdrawn.""")
+    if base_url is None:
+        click.echo(f"Before publishing, set base_url in {SETTINGS_FILE} to the site's public address.")
 
 
 def public_warnings(config: Config, catalog: Catalog) -> list[str]:

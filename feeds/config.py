@@ -8,7 +8,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,6 +40,7 @@ class Config:
     reload_interval: float = 2.0  # seconds between looks at the seeds folder; 0 turns reloading off
     last_good: str = ""  # folder where server workers share a copy of the last seeds that read
     websub_hub: str = ""  # a WebSub hub every feed advertises, and `feeds build` pings
+    config_file: str = field(default="", compare=False)  # the settings file read, "" for none
 
     def __post_init__(self):
         parts = urlsplit(self.base_url)
@@ -68,7 +69,8 @@ class Config:
         that are not None. The file is `file`, else $FEEDS_CONFIG, else ./feeds.toml if there is one;
         it raises DigestError with `file:line: problem` for a file that cannot be read.
         `default_base_url` is the base URL when no layer gives one (a server's own address)."""
-        settings = read_file(settings_file(file, environ))
+        path = settings_file(file, environ)
+        settings = read_file(path)
         for name, convert in SETTINGS.items():
             var = "FEEDS_" + name.upper()
             if environ.get(var):
@@ -79,11 +81,14 @@ class Config:
         settings.update({k: v for k, v in overrides.items() if v is not None})
         if default_base_url and "base_url" not in settings:
             settings["base_url"] = default_base_url
-        return cls(**settings)
+        return cls(**settings, config_file=str(path or ""))
 
     def environment(self) -> dict[str, str]:
-        """The FEEDS_* variables that reproduce this configuration in another process (server workers)."""
-        return {"FEEDS_" + name.upper(): str(getattr(self, name)) for name in SETTINGS}
+        """The FEEDS_* variables that reproduce this configuration in another process (server
+        workers): every setting, and the file it was read from (FEEDS_CONFIG="": none), so that a
+        worker reads the same file under them, never another one it happens to find."""
+        return {**{"FEEDS_" + name.upper(): str(getattr(self, name)) for name in SETTINGS},
+                "FEEDS_CONFIG": self.config_file}
 
     @property
     def loopback(self) -> bool:
@@ -111,10 +116,11 @@ PATHS = {"seeds", "out"}  # relative to the file's folder
 
 
 def settings_file(file: Path | None, environ=os.environ) -> Path | None:
+    """`file`, else $FEEDS_CONFIG (set but empty: no file), else ./feeds.toml if there is one."""
     if file is not None:
         return Path(file)
-    if environ.get("FEEDS_CONFIG"):
-        return Path(environ["FEEDS_CONFIG"])
+    if "FEEDS_CONFIG" in environ:
+        return Path(environ["FEEDS_CONFIG"]) if environ["FEEDS_CONFIG"] else None
     return Path(FILE) if Path(FILE).is_file() else None
 
 
@@ -135,8 +141,10 @@ def read_file(path: Path | None) -> dict:
         message = str(e)[:match.start()].strip() if match else str(e)
         raise DigestError([Problem(str(path), int(match[1]) if match else 0, f"not TOML: {message}")]) from None
 
-    def line_of(key: str) -> int:
-        found = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, re.MULTILINE)
+    def line_of(key: str) -> int:  # key = …, "key" = …, key.sub = …, [key]
+        name = rf"""(["']?){re.escape(key)}\1"""
+        found = (re.search(rf"^[ \t]*{name}[ \t]*[=.]", text, re.MULTILINE)
+                 or re.search(rf"^[ \t]*\[+[ \t]*{name}[ \t]*[].]", text, re.MULTILINE))
         return text.count("\n", 0, found.start()) + 1 if found else 0
 
     problems, settings = [], {}
@@ -157,4 +165,6 @@ def read_file(path: Path | None) -> dict:
                 problems.append(Problem(str(path), line_of(key), str(e)))
     if problems:
         raise DigestError(problems)
+    for key in PATHS - settings.keys():  # the file sits beside its seeds folder, wherever it is
+        settings[key] = str(path.parent / getattr(Config, key))
     return settings

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import tomllib
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,10 +19,23 @@ NGINX = "nginx.conf"
 EXAMPLE = "example.txt"
 
 
+def toml_string(text: str) -> str:
+    """A TOML basic string, readable as typed: accents and other scripts as they are, only what
+    TOML cannot hold escaped."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def public_host(base_url: str | None) -> str | None:
+    """The host of a public base URL in its ASCII (IDNA) form: the natural authority of the ids and
+    nginx's server_name. None for no address, or one on this machine, which is nobody's."""
+    if not base_url or Config(base_url=base_url).loopback:
+        return None
+    return urlsplit(base_url).hostname.encode("idna").decode("ascii")
+
+
 def settings(base_url: str | None, title: str, today: dt.date) -> str:
-    # the site's own name is the natural authority; a loopback address is nobody's
-    host = urlsplit(base_url).hostname if base_url and not Config(base_url=base_url).loopback else None
-    address = (f"base_url = {json.dumps(base_url)}" if base_url else
+    host = public_host(base_url)
+    address = (f"base_url = {toml_string(base_url)}" if base_url else
                '# base_url = "https://feeds.example.org/"   # REQUIRED before a public build: every link starts with it')
     return f"""\
 # Settings of this publication, read by `feeds build` and `feeds serve` in this folder.
@@ -32,12 +46,12 @@ def settings(base_url: str | None, title: str, today: dt.date) -> str:
 # Every item gets a permanent id, tag:<authority>,<date>:<slug>, minted once and kept forever
 # through corrections and moves. Use a domain the publisher owned in tag_year, before the first
 # public build: changing it later changes only the ids of items not yet published.
-tag_authority = {json.dumps(host or PLACEHOLDER_AUTHORITY)}
+tag_authority = {toml_string(host or PLACEHOLDER_AUTHORITY)}
 tag_year = {today.year}
 
-title = {json.dumps(title)}
+title = {toml_string(title)}
 description = "News from our digest, as feeds: one for everything and one per theme."
-author = {json.dumps(title)}   # each entry's author, as feed readers show it
+author = {toml_string(title)}   # each entry's author, as feed readers show it
 language = "en"
 
 seeds = "seeds"        # the digest files (*.txt, read in name order) and the ledger
@@ -69,25 +83,34 @@ Border officials completed a course on identifying victims of trafficking in per
 """
 
 
-def nginx_block(root: Path, base_url: str | None) -> str:
-    """The shipped block with its documented edits made: `root` and `server_name`."""
+def nginx_block(root: Path, base_url: str | None, name: str) -> str:
+    """The shipped block with its documented edits made (`root`, `server_name`), and its map of
+    moved items named for this site, so that blocks of two publications can sit in one nginx."""
     text = resources.files(__package__).joinpath("deploy", NGINX).read_text(encoding="utf-8")
-    host = (urlsplit(base_url).hostname if base_url else None) or "localhost"
-    text, roots = re.subn(r"^    root \S+;$", lambda _: f"    root {root};", text, flags=re.MULTILINE)
-    text, names = re.subn(r"^    server_name \S+;$", lambda _: f"    server_name {host};", text, flags=re.MULTILINE)
+    folder = str(root)
+    if re.search(r'[$"\\;{}\s]', folder.replace(" ", "")):
+        raise ValueError(f"{folder}: nginx cannot name a folder with $, quotes, backslashes, ; or braces; "
+                         "choose another folder")
+    quoted = f'"{folder}"' if " " in folder else folder
+    text, roots = re.subn(r"^    root \S+;$", lambda _: f"    root {quoted};", text, flags=re.MULTILINE)
+    text, names = re.subn(r"^    server_name \S+;$", lambda _: f"    server_name {public_host(base_url) or 'localhost'};",
+                          text, flags=re.MULTILINE)
     assert roots == names == 1, "the nginx block has one root and one server_name"
-    return text.replace("/srv/feeds/public", str(root))  # the optional include, still commented
+    text = text.replace("$feeds_moved_to", f"$feeds_moved_to_{re.sub(r'[^a-z0-9]+', '_', name.lower()).strip('_')}")
+    redirects = f"{folder}/_redirects.map"
+    return text.replace("/srv/feeds/public/_redirects.map", f'"{redirects}"' if " " in redirects else redirects)
 
 
 def create(folder: Path, base_url: str | None, title: str, today: dt.date) -> list[Path]:
     """Write a new publication into `folder` (absent or empty); the files written."""
-    folder.mkdir(parents=True, exist_ok=True)
     written = {
         folder / FILE: settings(base_url, title, today),
         folder / "seeds" / EXAMPLE: example_digest(today),
-        folder / NGINX: nginx_block((folder / "public").resolve(), base_url),
+        folder / NGINX: nginx_block((folder / "public").resolve(), base_url, folder.resolve().name),
         folder / ".gitignore": "/public/\n/.public.lock\nseeds/.ledger.lock\n",
     }
+    tomllib.loads(written[folder / FILE])  # what it wrote, it can read
+    folder.mkdir(parents=True, exist_ok=True)
     for path, text in written.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

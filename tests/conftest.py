@@ -93,9 +93,9 @@ def wait_for(url, process, timeout=15):
     raise TimeoutError(url)
 
 
-def start_server(args, **kwargs) -> subprocess.Popen:
+def start_server(args, cwd=ROOT, **kwargs) -> subprocess.Popen:
     """A server in its own process group, so stop() ends its workers too."""
-    return subprocess.Popen(args, cwd=ROOT, start_new_session=True, **kwargs)
+    return subprocess.Popen(args, cwd=cwd, start_new_session=True, **kwargs)
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -110,11 +110,11 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def serving(*args, env=None):
+def serving(*args, env=None, cwd=ROOT):
     """A server command run with `--port <free port>` until the block ends; yields its base URL."""
     port = free_port()
     process = start_server([sys.executable, *map(str, args), "--port", str(port)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
     base = f"http://127.0.0.1:{port}/"
     try:
         wait_for(base, process)
@@ -160,7 +160,9 @@ class Nginx:
             ("server_name", r"^    server_name \S+;$", "    server_name localhost;"),
             ("root", r"^    root \S+;$", f"    root {self.public};")) if name in self.edits]
         if self.moved_map:
-            edits.append((r"^    # include \S+/_redirects.map;", f"    include {self.public}/_redirects.map;"))
+            edits += [(r"^    # include \S+/_redirects.map;", f"    include {self.public}/_redirects.map;"),
+                      (r"^# map_hash_bucket_size 256;", "map_hash_bucket_size 256;"),
+                      (r"^# map_hash_max_size 262144;", "map_hash_max_size 262144;")]
         for pattern, line in edits:
             server, count = re.subn(pattern, lambda _, line=line: line, server, flags=re.MULTILINE)
             assert count == 1, pattern

@@ -70,7 +70,7 @@ def test_every_link_in_every_document_points_at_a_document_of_the_site(site):
     links = re.compile(rb'(?:href|scheme|domain|xmlUrl|htmlUrl)="([^"]+)"|<link>([^<]+)</link>'
                        rb'|"(?:url|home_page_url|feed_url)": "([^"]+)"')
     checked = 0
-    for path, resource in site.items():
+    for path, resource in [*site.items(), *site.previews.items()]:
         for match in links.finditer(resource.body):
             url = next(g for g in match.groups() if g).decode()
             if url in ("http://www.rssboard.org/rss-specification", "http://opml.org/spec2.opml"):
@@ -163,18 +163,19 @@ def test_text_is_escaped_never_taken_as_markup(seeds):
     html_content = parse(hostile, "/feed.atom").entries[0].content[0].value
     assert "&lt;b&gt;tags&lt;/b&gt;" in html_content and "<b>" not in html_content
     assert json.loads(hostile["/feed.json"].body)["items"][0]["title"] == title
-    for path, resource in hostile.items():
+    for path, resource in [*hostile.items(), *hostile.previews.items()]:
         if resource.media_type.startswith("text/html"):
             assert b"<script>alert" not in resource.body, path
 
 
 def test_every_page_parses_as_html5_without_a_single_error(site):
     import html5lib
-    pages = [path for path, resource in site.items() if resource.media_type.startswith("text/html")]
-    assert len(pages) > 20
-    for path in pages:
-        html5lib.HTMLParser(strict=True).parse(site[path].body)  # raises on any parse error
-        assert site[path].body.startswith(b"<!doctype html>\n<html lang=\"en\">"), path
+    pages = {path: resource for path, resource in [*site.items(), *site.previews.items()]
+             if resource.media_type.startswith("text/html")}
+    assert len(pages) > 20 and all(path in pages for path in site.previews)
+    for path, resource in pages.items():
+        html5lib.HTMLParser(strict=True).parse(resource.body)  # raises on any parse error
+        assert resource.body.startswith(b"<!doctype html>\n<html lang=\"en\">"), path
 
 
 def reference_entry(feeds, item, fmt):

@@ -247,6 +247,14 @@ def test_archive_pages_filters_and_previews_themselves_are_not_negotiated(live):
     assert fetch(base + "_preview/feed.atom.html", headers=chromium)[0] == 404
 
 
+def test_options_outside_the_feeds_is_a_wrong_method_as_from_nginx(live):
+    base, _ = live
+    for path in ("", "nope.atom", "items/"):
+        status, headers, body = fetch(base + path, method="OPTIONS", headers={"Origin": "https://reader.example"})
+        assert status in (404, 405) and headers["Content-Type"] == "text/plain; charset=utf-8", path
+    assert fetch(base, method="OPTIONS")[0] == 405
+
+
 def test_cors_preflight_for_a_conditional_get(live):
     base, _ = live
     status, headers, body = fetch(base + "feed.atom", method="OPTIONS",

@@ -67,3 +67,37 @@ def test_init_build_and_nginx_make_a_working_site_from_an_empty_folder(tmp_path)
         assert fetch(nginx.base + "")[0] == 200 and fetch(nginx.base + "no-such-page")[0] == 404
     finally:
         nginx.stop()
+
+
+@pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx)")
+def test_two_publications_sit_side_by_side_in_one_nginx_whatever_their_folder_names(tmp_path):
+    from .conftest import free_port
+    folders = [tmp_path / "Digest one", tmp_path / "digest-two"]
+    ports = [None, free_port()]
+    nginx = Nginx(tmp_path, folders[0] / "public", server=tmp_path / "both.conf", edits=())
+    ports[0] = nginx.port
+    blocks = []
+    for n, (folder, port) in enumerate(zip(folders, ports)):
+        base = f"http://127.0.0.1:{port}/"
+        result = run_feeds("init", folder, "--base-url", base, "--title", f"Publication {n}")
+        assert result.returncode == 0, result.stderr
+        assert run_feeds("build", cwd=folder).returncode == 0
+        blocks.append((folder / "nginx.conf").read_text().replace("    listen 80;", f"    listen 127.0.0.1:{port};"))
+    (tmp_path / "both.conf").write_text("\n".join(blocks))
+    nginx.start()
+    try:
+        for n, port in enumerate(ports):
+            d = feedparser.parse(f"http://127.0.0.1:{port}/feed.atom")
+            assert d.status == 200 and d.feed.title == f"Publication {n}" and len(d.entries) == 2
+    finally:
+        nginx.stop()
+
+
+@pytest.mark.parametrize("title", ["Noticias 📰 Panamá", 'A "quoted" title\\ with a backslash'])
+def test_init_writes_settings_it_can_read_whatever_the_title(tmp_path, title):
+    folder = tmp_path / "site"
+    assert run_feeds("init", folder, "--title", title, "--base-url", "https://noticias.panamá.org/").returncode == 0
+    assert f'title = "{title}"'.encode() in (folder / "feeds.toml").read_bytes() or '"' in title
+    result = run_feeds("check", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert 'tag_authority = "noticias.xn--panam-1qa.org"' in (folder / "feeds.toml").read_text()

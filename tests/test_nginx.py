@@ -172,6 +172,14 @@ def test_errors_are_one_plain_line_as_from_the_server(nginx):
     assert fetch(base + "archive/")[2] == b"404 Not Found\n"  # a folder without index.html
     status, headers, body = fetch(base + "feed.atom", method="POST", data=b"x")
     assert (status, body, headers["Allow"]) == (405, b"405 Method Not Allowed\n", "GET, HEAD")
+    for path in ("nope.json", "themes/zz/feed.rss", "_preview/feed.atom.html", "archive/999.atom"):
+        status, headers, body = fetch(base + path, headers={"Accept": BROWSERS["Chromium"]})
+        assert (status, headers["Content-Type"], body) == (404, "text/plain; charset=utf-8", b"404 Not Found\n"), path
+    status, headers, body = fetch(base, method="POST", data=b"x")
+    assert (status, headers["Content-Type"]) == (405, "text/plain; charset=utf-8")
+    # a preflight for a feed that is not there is a plain 404, not an invitation
+    assert fetch(base + "nope.atom", method="OPTIONS", headers={"Origin": "https://reader.example"})[0] == 404
+    assert fetch(base, method="OPTIONS")[0] == 405
 
 
 def test_nginx_answers_like_the_server_for_index_html_and_ranges(nginx):

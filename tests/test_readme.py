@@ -56,8 +56,18 @@ def test_the_settings_example_is_a_valid_settings_file(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def anchors(page) -> set[str]:
+    """The fragment of each heading, as GitHub makes it."""
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+            for heading in re.findall(r"^#+ (.+)$", page.read_text(), re.MULTILINE)}
+
+
 @pytest.mark.parametrize("page", [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))], ids=lambda p: p.name)
-def test_every_relative_link_leads_to_a_file(page):
-    for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", page.read_text()):
-        if not target.startswith(("http://", "https://")):
-            assert (page.parent / target).exists(), (page.name, target)
+def test_every_relative_link_leads_to_a_file_and_heading(page):
+    for target, fragment in re.findall(r"\]\(([^)#]*)(?:#([^)]*))?\)", page.read_text()):
+        if target.startswith(("http://", "https://")):
+            continue
+        linked = (page.parent / target) if target else page
+        assert linked.exists(), (page.name, target)
+        if fragment:
+            assert fragment in anchors(linked), (page.name, target, fragment)

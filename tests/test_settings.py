@@ -135,3 +135,18 @@ def test_the_shipped_settings_are_the_defaults_the_tests_build_with():
     from feeds.config import Config
     from .conftest import ROOT
     assert Config.from_env({}, file=ROOT / "feeds.toml") == Config(seeds=ROOT / "seeds", out=ROOT / "public")
+
+
+def test_servers_workers_read_the_file_the_server_was_given_not_one_they_find(site, tmp_path_factory):
+    """`feeds serve --config elsewhere/feeds.toml` run in a folder with a feeds.toml of its own:
+    the workers (granian processes) serve what the given file says, never the local one."""
+    folder = site('title = "The given file"\n')  # no seeds or out: they are beside the file
+    here = tmp_path_factory.mktemp("here")
+    (here / "feeds.toml").write_text('title = 3\nwebsub_hub = "https://wrong-hub.example.org/"\n')
+    from .conftest import serving
+    with serving("-m", "feeds", "serve", "--config", folder / "feeds.toml", "--workers", "2", cwd=here) as base:
+        for _ in range(6):  # either worker
+            body = fetch(base + "feed.atom")[2]
+            d = feedparser.parse(body)
+            assert d.feed.title == "The given file" and len(d.entries) == 10
+            assert b"wrong-hub" not in body

@@ -11,6 +11,7 @@ from .identity import Change
 from .items import Item, publish_items, search_text
 from .ledger import Ledger, Record, read_ledger
 from .places import Country, gazetteer, plain
+from .overrides import read_overrides
 from .problems import Problem
 from .themes import Taxonomy
 
@@ -71,9 +72,16 @@ def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = No
     taxonomy = taxonomy or Taxonomy.load()
     reading = read_folder(seeds)
     ledger = read_ledger(seeds) if ledger is None else ledger
-    items, reconciled = publish_items(reading.entries, taxonomy, tag_authority, processes, ledger, now)
+    overrides = read_overrides(seeds, [theme.slug for theme in taxonomy.themes])
+    items, reconciled = publish_items(reading.entries, taxonomy, tag_authority, processes, ledger, now, overrides)
+    applied = {id(item.override) for item in items if item.override}
+    withdrawn = {key for record in reconciled.ledger.records if record.withdrawn
+                 for key in (record.id, record.slug, *record.former_slugs)}
+    unused = [Problem(o.path, o.line, f"{o.item!r} is {'withdrawn' if o.item in withdrawn else 'no published item'}: "
+                                      "this override does nothing")
+              for o in overrides if id(o) not in applied]
     files: dict[str, list[dt.date]] = {}
     for entry in reading.entries:
         files.setdefault(entry.source.path, []).append(entry.date)
-    return Catalog(tuple(items), taxonomy, tuple(reading.warnings), reconciled.ledger, tuple(reconciled.changes),
+    return Catalog(tuple(items), taxonomy, (*reading.warnings, *unused), reconciled.ledger, tuple(reconciled.changes),
                    tuple((path, len(dates), min(dates), max(dates)) for path, dates in files.items()))

@@ -168,8 +168,11 @@ def items(seeds, config_file, as_json):
             "summary": item.summary,
             "link": absolute(urls.item_page(item.slug)),
             "themes": list(item.themes),
-            "evidence": {slug: [{"term": m.term, "matched": m.text, "where": m.where, "score": m.score}
+            "evidence": {slug: [{"kind": m.kind, "term": m.term, "matched": m.text, "where": m.where, "score": m.score}
                                 for m in matches] for slug, matches in item.evidence.items()},
+            **({"override": {"add": list(item.override.add), "remove": list(item.override.remove),
+                             "reason": item.override.reason, "at": item.override.where,
+                             "classifier_agrees": item.override.agrees(item.classified)}} if item.override else {}),
             "countries": list(item.countries),
             "country_evidence": {code: [{"matched": m.text, "where": m.where} for m in mentions]
                                  for code, mentions in item.country_evidence.items()},
@@ -210,9 +213,14 @@ def themes(seeds, config_file, labelled, as_json):
                                "feed": absolute(urls.theme_page(theme.slug) + "feed.atom"),
                                "terms": dict(terms.most_common())}
     unthemed = [item for item in catalog.items if not item.themes]
+    overridden = [item for item in catalog.items if item.override]
     if as_json:
-        click.echo(json.dumps({"themes": summary, "no_theme": [item.id for item in unthemed]},
-                              ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"themes": summary, "no_theme": [item.id for item in unthemed],
+                               "overrides": [{"id": item.id, "title": item.title, "at": item.override.where,
+                                              "add": list(item.override.add), "remove": list(item.override.remove),
+                                              "reason": item.override.reason,
+                                              "classifier_agrees": item.override.agrees(item.classified)}
+                                             for item in overridden]}, ensure_ascii=False, indent=2))
         return
     for slug, theme in summary.items():
         click.echo(f"{slug:<18} {plural(theme['items'], 'item'):>9}  {theme['title']}  {theme['feed']}")
@@ -223,6 +231,14 @@ def themes(seeds, config_file, labelled, as_json):
                        + (f", and {more} more" if more > 0 else ""))
     click.echo(f"{'(no theme)':<18} {plural(len(unthemed), 'item'):>9}"
                + "".join(f"\n    {item.date}  {item.title}" for item in unthemed))
+    if overridden:
+        click.echo(f"editors' overrides: {len(overridden)}")
+    for item in overridden:
+        o = item.override
+        calls = " ".join([*(f"+{slug}" for slug in o.add), *(f"-{slug}" for slug in o.remove)])
+        verdict = ("the classifier now agrees: the override could go" if o.agrees(item.classified)
+                   else f"the classifier says {', '.join(item.classified) or 'no theme'}")
+        click.echo(f"    {o.where}  {item.title}\n        {calls}: {o.reason}\n        ({verdict})")
 
 
 TERMS_SHOWN = 8

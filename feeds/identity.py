@@ -31,6 +31,7 @@ from typing import Callable
 
 from .digest import Source
 from .ledger import NAME, Ledger, Record, body_fingerprint, body_sketch, resemblance
+from .overrides import Overrides
 from .problems import DigestError, Problem, quote
 
 NOON = dt.time(12, 0, tzinfo=dt.timezone.utc)
@@ -52,6 +53,7 @@ class Draft:
     countries: tuple[str, ...]
     source: Source
     slug: str  # slug of the title alone
+    order: tuple[str, ...] = ()  # every theme, in taxonomy order (where an override puts one)
 
     @property
     def body(self) -> str:
@@ -86,9 +88,10 @@ def similar_titles(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a.casefold(), b.casefold()).ratio()
 
 
-def reconcile(drafts: list[Draft], ledger: Ledger, now: dt.datetime, tag_authority: str) -> Reconciled:
+def reconcile(drafts: list[Draft], ledger: Ledger, now: dt.datetime, tag_authority: str,
+              overrides: Overrides | None = None) -> Reconciled:
     """The ledger after publishing `drafts` (in digest order) at `now`; raises DigestError when
-    an entry's identity is ambiguous."""
+    an entry's identity is ambiguous. `overrides`: the editors' theme calls, by id or slug."""
     records = list(ledger.records)
     # a build comes after every build the ledger remembers, even two within one second or a clock
     # set back: a changed document must never get a Last-Modified a client already holds
@@ -160,7 +163,7 @@ def reconcile(drafts: list[Draft], ledger: Ledger, now: dt.datetime, tag_authori
                 unsettled.update(claimants)
     if problems:
         raise DigestError(problems)
-    return _publish(drafts, records, partner, taken, sketch, now, tag_authority)
+    return _publish(drafts, records, partner, taken, sketch, now, tag_authority, overrides or Overrides())
 
 
 def _ambiguous(drafts: list[Draft], claimants: list[int], records: list[Record], evidence: str) -> Problem:
@@ -177,7 +180,7 @@ def _ambiguous(drafts: list[Draft], claimants: list[int], records: list[Record],
                    f"to settle it, set the \"title\" of the one it continues in {NAME} to this entry's title")
 
 
-def _publish(drafts, records, partner, taken, sketch, now, tag_authority) -> Reconciled:
+def _publish(drafts, records, partner, taken, sketch, now, tag_authority, overrides) -> Reconciled:
     changes: list[Change] = []
     used_times = {r.published for r in records}
     ids = {r.id for r in records}
@@ -203,20 +206,27 @@ def _publish(drafts, records, partner, taken, sketch, now, tag_authority) -> Rec
         used.add(candidate)
         return candidate
 
+    def themes(draft: Draft, item_id: str, *item_slugs: str) -> tuple[str, ...]:
+        """The classifier's themes, or the editor's where an override names the item."""
+        override = overrides.find(item_id, item_slugs)
+        return override.apply(draft.themes, draft.order) if override else draft.themes
+
     mine: list[Record | None] = [None] * len(drafts)
     for i, draft in enumerate(drafts):  # in digest order, so the first build keeps digest order within a day
         if i in partner:
             continue
         slug = unique(f"{draft.date:%Y-%m-%d}-{draft.slug}", slugs)
-        record = Record(id=unique(f"tag:{tag_authority},{draft.date:%Y-%m-%d}:{draft.slug}", ids),
-                        slug=slug, published=free_time(draft.date), title=draft.title,
-                        body=draft.body, sketch=sketch(i), themes=draft.themes, countries=draft.countries,
-                        added=now)
+        item_id = unique(f"tag:{tag_authority},{draft.date:%Y-%m-%d}:{draft.slug}", ids)
+        record = Record(id=item_id, slug=slug, published=free_time(draft.date), title=draft.title,
+                        body=draft.body, sketch=sketch(i), themes=themes(draft, item_id, slug),
+                        countries=draft.countries, added=now)
         mine[i] = record
         changes.append(Change("new", draft.title, record.id, draft.source))
 
     for i in sorted(partner, key=lambda i: (drafts[i].date, i), reverse=True):
         draft, old = drafts[i], records[partner[i]]
+        draft = dataclasses.replace(draft, themes=themes(draft, old.id, f"{draft.date:%Y-%m-%d}-{draft.slug}",
+                                                         old.slug, *old.former_slugs))
         what = []
         new = dataclasses.replace(old)
         if old.withdrawn:

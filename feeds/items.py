@@ -5,6 +5,7 @@ Identity is forever: an item's id is minted once, then kept by the ledger throug
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -17,6 +18,7 @@ from .identity import Draft, Reconciled, reconcile
 from .ledger import Ledger, build_time
 from .places import Mention, countries, plain, split_dateline
 from .problems import DigestError, Problem, quote
+from .overrides import Override, Overrides
 from .themes import Match, Taxonomy
 from .workers import alongside
 
@@ -38,6 +40,8 @@ class Item:
     place: str | None = None  # from the dateline the body opened with, e.g. "Georgetown, Guyana"
     # ISO 3166-1 alpha-2 code → where the item names the country, in order of first mention
     country_evidence: dict[str, tuple[Mention, ...]] = field(default_factory=dict)
+    override: Override | None = None  # the editor's call on its themes, if any
+    classified: tuple[str, ...] = ()  # with an override: the themes the classifier gave by itself
 
     @property
     def themes(self) -> tuple[str, ...]:
@@ -93,8 +97,17 @@ def make_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, pro
     return publish_items(entries, taxonomy, tag_authority, processes, ledger, now)[0]
 
 
+def overridden(evidence: dict[str, tuple[Match, ...]], override: Override, order: list[str]) -> dict[str, tuple[Match, ...]]:
+    """The evidence with the editor's call: an added theme's evidence is the reason (after the
+    classifier's own, if it found some), a removed one's is gone."""
+    note = Match(f"editor: {override.where}", override.reason, "editor", 0.0, "editor")
+    return {slug: evidence.get(slug, ()) + ((note,) if slug in override.add else ())
+            for slug in override.apply(tuple(evidence), order)}
+
+
 def publish_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, processes: int = 1,
-                  ledger: Ledger | None = None, now: dt.datetime | None = None) -> tuple[list[Item], Reconciled]:
+                  ledger: Ledger | None = None, now: dt.datetime | None = None,
+                  overrides: Overrides | None = None) -> tuple[list[Item], Reconciled]:
     """Items newest first, and the ledger after publishing them at `now` (default: `build_time()`).
     Entries are given in digest order (files by name, then by line).
 
@@ -117,11 +130,14 @@ def publish_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, 
 
     unique = list(first.values())
     found = read_all(unique, taxonomy, processes)
-    drafts = [Draft(entry.date, entry.title, entry.paragraphs, tuple(evidence), tuple(where), entry.source, slug)
+    order = tuple(theme.slug for theme in taxonomy.themes)
+    drafts = [Draft(entry.date, entry.title, entry.paragraphs, tuple(evidence), tuple(where), entry.source, slug, order)
               for ((_, slug), entry), (_, _, evidence, where) in zip(first.items(), found)]
-    reconciled = reconcile(drafts, ledger or Ledger(), now or build_time(), tag_authority)
+    overrides = overrides or Overrides()
+    reconciled = reconcile(drafts, ledger or Ledger(), now or build_time(), tag_authority, overrides)
     items = []
     for entry, record, (place, paragraphs, evidence, where) in zip(unique, reconciled.records, found):
+        override = overrides.find(record.id, (record.slug, *record.former_slugs)) if overrides else None
         items.append(Item(
             id=record.id,
             slug=record.slug,
@@ -134,7 +150,11 @@ def publish_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, 
             source=entry.source,
             place=place,
             country_evidence=where,
+            override=override,
+            classified=tuple(evidence) if override else (),
         ))
+        if override:
+            items[-1] = dataclasses.replace(items[-1], evidence=overridden(evidence, override, order))
     items.sort(key=lambda item: item.published, reverse=True)
     return items, reconciled
 

@@ -19,6 +19,7 @@ from typing import Callable
 
 from .digest import digest_paths
 from .ledger import NAME as LEDGER, Ledger, locked as ledger_lock, read_ledger, write_ledger
+from .overrides import NAME as OVERRIDES
 from .problems import DigestError
 from .site import Site
 
@@ -76,9 +77,9 @@ class Live:
 
 
 def watched(folder: Path) -> list[Path]:
-    """The digest files and the ledger (a publisher may edit it by hand to settle an identity)."""
-    ledger = folder / LEDGER
-    return digest_paths(folder) + ([ledger] if ledger.is_file() else [])
+    """The digest files, the editors' overrides and the ledger (a publisher may edit it by hand
+    to settle an identity)."""
+    return digest_paths(folder) + [path for path in (folder / OVERRIDES, folder / LEDGER) if path.is_file()]
 
 
 def fingerprint(folder: Path) -> tuple:

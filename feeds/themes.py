@@ -70,15 +70,18 @@ class Vocabulary:
 class Match:
     term: str  # as written in the taxonomy, e.g. "recruit*"
     text: str  # what it matched, e.g. "recruitment"
-    where: str  # "title" or "body"
-    score: float
+    where: str  # "title" or "body"; "editor" for an editor's override
+    score: float  # what it adds to the item's score for the theme
+    kind: str = "term"  # "term" (the taxonomy's), "learned" (feeds/learned.toml) or "editor"
 
     @property
     def weight(self) -> float:
         return self.score / TITLE_FACTOR if self.where == "title" else self.score
 
     def __str__(self) -> str:
-        return f"{self.text!r} in {self.where}"
+        if self.kind == "editor":
+            return f"editor ({self.term.removeprefix('editor: ')}): {self.text}"
+        return f"{self.text!r} in {self.where}" + (f" ({self.score:+.2f}, learned)" if self.kind == "learned" else "")
 
 
 @dataclass(frozen=True)

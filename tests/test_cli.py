@@ -100,7 +100,7 @@ def test_items_json_carries_ids_links_themes_and_evidence():
     assert first["link"] == f"https://news.example.org/items/{first['slug']}/"
     assert first["source"] == "iom-news-2021-09-17-to-10-26.txt:1"
     smuggling = next(i for i in items if "smuggling" in i["themes"])
-    assert {"term": "migrant smuggling", "matched": "Migrant Smuggling", "where": "title", "score": 3.0} in \
+    assert {"kind": "term", "term": "migrant smuggling", "matched": "Migrant Smuggling", "where": "title", "score": 3.0} in \
         smuggling["evidence"]["smuggling"]
     assert [i["published"] for i in items] == sorted((i["published"] for i in items), reverse=True)
     guyana = next(i for i in items if i["title"].startswith("New Study Finds"))

@@ -25,6 +25,7 @@ from .export import MARKER, ExportError, publish_build, publishing, target
 from .ledger import NAME as LEDGER, build_time, locked as ledger_lock, write_ledger
 from .problems import DigestError
 from .serving import DEFAULT_SERVER, SERVERS
+from .themes import learned_probability, summary
 from .site import Build
 from .workers import WorkerDied, build_processes
 
@@ -170,6 +171,8 @@ def items(seeds, config_file, as_json):
             "themes": list(item.themes),
             "evidence": {slug: [{"kind": m.kind, "term": m.term, "matched": m.text, "where": m.where, "score": m.score}
                                 for m in matches] for slug, matches in item.evidence.items()},
+            "probability": {slug: round(p, 4) for slug, matches in item.evidence.items()
+                            if (p := learned_probability(matches)) is not None},
             **({"override": {"add": list(item.override.add), "remove": list(item.override.remove),
                              "reason": item.override.reason, "at": item.override.where,
                              "classifier_agrees": item.override.agrees(item.classified)}} if item.override else {}),
@@ -183,7 +186,7 @@ def items(seeds, config_file, as_json):
     for item in catalog.items:
         click.echo(f"{item.date}  {item.title}")
         for slug, matches in item.evidence.items():
-            click.echo(f"            {slug}: {', '.join(map(str, matches))}")
+            click.echo(f"            {slug}: {summary(matches)}")
         if not item.themes:
             click.echo("            (no theme)")
         if item.countries:
@@ -197,9 +200,15 @@ def items(seeds, config_file, as_json):
 @click.option("--eval", "labelled", type=click.Path(path_type=Path, dir_okay=False),
               help="A labelled set (TOML, see tests/data/): print precision, recall and F1 per theme.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def themes(seeds, config_file, labelled, as_json):
+@click.option("--train", "train_from", type=click.Path(path_type=Path, dir_okay=False), multiple=True,
+              help="Learn the themes' weights from these labelled sets (repeat it; needs the [train] "
+                   "extra) and write them to feeds/learned.toml.")
+def themes(seeds, config_file, labelled, as_json, train_from):
     """Each theme: its items, its feed, and the terms that put items in it most often; or, with
-    --eval, how well the themes match a labelled set. (`feeds items` shows the evidence per item.)"""
+    --eval, how well the themes match a labelled set; or, with --train, learn the weights.
+    (`feeds items` shows the evidence per item.)"""
+    if train_from:
+        return train_themes(list(train_from))
     if labelled is not None:
         return evaluate_themes(labelled, as_json)
     config = configure(config_file, seeds=seeds)
@@ -208,7 +217,8 @@ def themes(seeds, config_file, labelled, as_json):
     summary = {}
     for theme in catalog.taxonomy.themes:
         members = catalog.in_theme(theme.slug)
-        terms = Counter(match.term for item in members for match in item.evidence.get(theme.slug, ()))
+        terms = Counter(match.term for item in members for match in item.evidence.get(theme.slug, ())
+                        if match.kind in ("term", "strong", "learned") and match.score > 0)
         summary[theme.slug] = {"title": theme.title, "items": len(members),
                                "feed": absolute(urls.theme_page(theme.slug) + "feed.atom"),
                                "terms": dict(terms.most_common())}
@@ -242,6 +252,30 @@ def themes(seeds, config_file, labelled, as_json):
 
 
 TERMS_SHOWN = 8
+
+
+def train_themes(sets: list[Path]) -> None:
+    from . import training
+    from .evaluation import load_labelled
+    from .learned import FILE
+    from .themes import Taxonomy
+
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        fail(["feeds themes --train needs scikit-learn: pip install -e '.[train]'"])
+    taxonomy = dataclasses.replace(Taxonomy.load(), learned=None)  # the terms alone make the features
+    try:
+        entries = [entry for path in sets for entry in load_labelled(path, taxonomy)]
+        learned = training.fit(taxonomy, entries)
+    except DigestError as e:
+        fail(e.problems)
+    except ValueError as e:
+        fail([str(e)])
+    out = Path(__file__).parent / FILE
+    out.write_text(training.dump(learned, [path.name for path in sets]), encoding="utf-8")
+    click.echo(f"{out}: {len(learned.slugs)} themes, {len(learned.rows)} features, "
+               f"from {plural(len(entries), 'labelled item')}")
 
 
 def evaluate_themes(labelled: Path, as_json: bool) -> None:

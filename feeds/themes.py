@@ -1,13 +1,22 @@
-"""Themes: the taxonomy (data, in taxonomy.toml) and the explainable classifier that applies it."""
+"""Themes: the taxonomy (data, in taxonomy.toml) and the explainable classifier that applies it.
+
+The taxonomy's terms are found in an item; learned weights (feeds/learned.py) then weigh those
+terms and the item's words for each theme. An item joins a theme when its learned score reaches
+the threshold, or when it holds one of the theme's strong terms: a phrase an editor wrote down
+as meaning the theme ("migrant smuggling") always does, and the real digest's releases, longer
+than any labelled item, need it (bench/themes_cv.py). A theme the weights do not know yet (added
+to the taxonomy since the last `feeds themes --train`) is decided by its terms alone: strong
+terms 2, weak 1, title 1.5 times, joined at its threshold."""
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Iterable
 from importlib import resources
 
+from .learned import FILE as LEARNED, Learned, probability, term_feature, words
 from .patterns import trie_pattern
 from .problems import DigestError, Problem
 
@@ -72,7 +81,11 @@ class Match:
     text: str  # what it matched, e.g. "recruitment"
     where: str  # "title" or "body"; "editor" for an editor's override
     score: float  # what it adds to the item's score for the theme
-    kind: str = "term"  # "term" (the taxonomy's), "learned" (feeds/learned.toml) or "editor"
+    # "term" (the taxonomy's; "other-theme: term" for another theme's), "learned" (a word the
+    # learned weights know), "rest" (the other words, summed), "bias" (the learned theme's own),
+    # "strong" (a strong term that put the item in the theme although the learned score did not),
+    # or "editor" (an override)
+    kind: str = "term"
 
     @property
     def weight(self) -> float:
@@ -81,7 +94,13 @@ class Match:
     def __str__(self) -> str:
         if self.kind == "editor":
             return f"editor ({self.term.removeprefix('editor: ')}): {self.text}"
-        return f"{self.text!r} in {self.where}" + (f" ({self.score:+.2f}, learned)" if self.kind == "learned" else "")
+        if self.kind in ("bias", "rest"):
+            return f"{self.term.strip('()')} {self.score:+.2f}"
+        if self.kind == "strong":
+            return f"strong term {self.text!r} in {self.where}"
+        if self.kind == "learned":
+            return f"{self.text!r} {self.score:+.2f}"
+        return f"term {self.text!r} in {self.where} {self.score:+.2f}"
 
 
 @dataclass(frozen=True)
@@ -138,6 +157,28 @@ class Theme:
         return found if sum(m.score for m in found) >= self.threshold else None
 
 
+SHOWN, SHOWN_AGAINST = 8, 2  # features an explanation names, for and against; the rest is one sum
+ADDS_UP = ("term", "learned", "rest", "bias")  # the kinds of evidence whose scores make the learned score
+
+
+def learned_probability(evidence: tuple[Match, ...]) -> float | None:
+    """The learned score's probability that this evidence adds up to (None: decided by terms or
+    an editor alone)."""
+    if not any(m.kind == "bias" for m in evidence):
+        return None
+    return probability(sum(m.score for m in evidence if m.kind in ADDS_UP))
+
+
+def summary(evidence: tuple[Match, ...], shown: int = 6) -> str:
+    """One line of what decided a theme: the editor, a strong term, or the heaviest features."""
+    p = learned_probability(evidence)
+    reasons = [m for m in evidence if m.kind in ("editor", "strong")]
+    weighed = [m for m in evidence if m.kind in ("term", "learned") and m.score > 0][:shown]
+    if p is None:
+        return ", ".join(map(str, reasons + [m for m in evidence if m.kind == "term"]))
+    return "; ".join([*map(str, reasons), f"learned p={p:.2f}: " + ", ".join(map(str, weighed))])
+
+
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 TERM_LISTS = ("strong", "weak", "veto")
 
@@ -168,11 +209,15 @@ def theme_problems(slug: str, table) -> list[str]:
 @dataclass(frozen=True)
 class Taxonomy:
     themes: tuple[Theme, ...]
+    learned: Learned | None = None  # the shipped weights; None: every theme decided by its terms
 
     @classmethod
-    def load(cls, text: str | None = None, path: str = "taxonomy.toml") -> "Taxonomy":
-        """The bundled taxonomy, or one given as TOML text; a malformed one raises DigestError."""
+    def load(cls, text: str | None = None, path: str = "taxonomy.toml", learned: Learned | None = None) -> "Taxonomy":
+        """The bundled taxonomy with the bundled learned weights, or one given as TOML text (with
+        the weights given, if any); a malformed one raises DigestError."""
         if text is None:
+            shipped = resources.files(__package__).joinpath(LEARNED)
+            learned = learned or (Learned.load(shipped.read_text("utf-8")) if shipped.is_file() else None)
             text = resources.files(__package__).joinpath("taxonomy.toml").read_text("utf-8")
         try:
             data = tomllib.loads(text)
@@ -196,7 +241,7 @@ class Taxonomy:
                   strong=tuple(t.get("strong", ())), weak=tuple(t.get("weak", ())),
                   veto=tuple(t.get("veto", ())), threshold=float(t.get("threshold", DEFAULT_THRESHOLD)),
                   yields_to=tuple(t.get("yields_to", ())))
-            for slug, t in themes.items()))
+            for slug, t in themes.items()), learned)
 
     @cached_property
     def needed(self) -> Needed:
@@ -208,14 +253,74 @@ class Taxonomy:
                 return theme
         raise KeyError(slug)
 
+    @cached_property
+    def vetoes(self) -> tuple[re.Pattern | None, list[frozenset[str]]]:
+        """Every theme's veto phrases as one pattern, and their words (to skip it when absent)."""
+        phrases = [v for theme in self.themes for v in theme.veto]
+        pattern = re.compile("|".join(term_pattern(v) for v in phrases), re.I) if phrases else None
+        return pattern, [term_words(v) for v in phrases]
+
+    def features(self, title: str, body: str) -> tuple[set[str], dict[str, tuple[Match, ...]]]:
+        """What the learned weights see of an item (its words and the terms it matches), and the
+        terms each theme matched. The words of veto phrases are not seen: "drug trafficking" is
+        not a word towards trafficking in persons, whichever theme vetoed it."""
+        vocabulary = Vocabulary(title + "\n" + body, self.needed)  # once for all themes
+        matched = {theme.slug: theme.matches(title, body, vocabulary) for theme in self.themes}
+        veto, veto_words = self.vetoes
+        if veto is not None and any(map(vocabulary.may_match, veto_words)):
+            title, body = veto.sub(" ", title), veto.sub(" ", body)
+        seen = words(title + "\n" + body)
+        seen.update(term_feature(slug, m.term) for slug, found in matched.items() for m in found)
+        return seen, matched
+
     def classify(self, title: str, body: str) -> dict[str, tuple[Match, ...]]:
         """Theme slug → evidence, for every theme the item belongs to, in taxonomy order."""
-        result = {}
-        vocabulary = Vocabulary(title + "\n" + body, self.needed)  # once for all themes
+        seen, matched = self.features(title, body)
+        by_terms, learned = {}, {}
+        weighed = self.learned.weighed(seen) if self.learned else []
+        logits = self.learned.logits(weighed) if self.learned else {}
         for theme in self.themes:
-            evidence = theme.evidence(title, body, vocabulary)
-            if evidence:
-                result[theme.slug] = evidence
-        return {slug: evidence for slug, evidence in result.items()
-                if not (set(self[slug].yields_to) & set(result)
-                        and not any(m.weight >= STRONG and m.where == "title" for m in evidence))}
+            logit = logits.get(theme.slug)
+            if logit is not None:
+                strong = [m for m in matched[theme.slug] if m.weight >= STRONG]
+                if probability(logit) >= self.learned.threshold:
+                    learned[theme.slug] = self.explain(theme.slug, logit, weighed, matched, title)
+                elif strong:
+                    learned[theme.slug] = (replace(strong[0], kind="strong"),
+                                           *self.explain(theme.slug, logit, weighed, matched, title))
+            elif sum(m.score for m in matched[theme.slug]) >= theme.threshold:
+                by_terms[theme.slug] = matched[theme.slug]
+        # a theme held by its terms alone steps aside for one it yields to, unless a strong term
+        # of its own is in the title (as the taxonomy alone decides: taxonomy.toml's `yields_to`)
+        by_terms.update({slug: evidence for slug, evidence in learned.items() if evidence[0].kind == "strong"})
+        claimed = set(by_terms) | set(learned)
+        by_terms = {slug: evidence for slug, evidence in by_terms.items()
+                    if not (set(self[slug].yields_to) & claimed
+                            and not any(m.weight >= STRONG and m.where == "title" for m in matched[slug]))}
+        learned = {slug: evidence for slug, evidence in learned.items() if evidence[0].kind != "strong"}
+        return {theme.slug: learned.get(theme.slug) or by_terms[theme.slug] for theme in self.themes
+                if theme.slug in learned or theme.slug in by_terms}
+
+    def explain(self, theme: str, logit: float, weighed: list, matched: dict[str, tuple[Match, ...]],
+                title: str) -> tuple[Match, ...]:
+        """What decided the theme's score: the features that weigh most for it (up to SHOWN), the
+        most against it (up to SHOWN_AGAINST), the rest of the item's words as one sum, then the
+        bias. Their scores add up to the item's score. A term is shown as matched (another
+        theme's term with that theme's name); a word, where it first is."""
+        in_title = words(title)
+        evidence = []
+        top, bottom, count = self.learned.contributions(theme, weighed, SHOWN, SHOWN_AGAINST)
+        shown = top + bottom
+        bias = self.learned.bias[self.learned.slugs.index(theme)]
+        rest = logit - bias - sum(w for _, w in shown)
+        for feature, weight in shown:
+            if feature.startswith("term:"):
+                _, slug, term = feature.split(":", 2)
+                found = next(m for m in matched[slug] if m.term == term)
+                evidence.append(Match(term if slug == theme else f"{slug}: {term}", found.text, found.where, weight))
+            else:
+                evidence.append(Match(feature, feature, "title" if feature in in_title else "body", weight, "learned"))
+        if len(shown) < count:
+            evidence.append(Match("(other words)", f"{count - len(shown)} more", "", round(rest, 3), "rest"))
+        evidence.append(Match("(bias)", "", "", bias, "bias"))
+        return tuple(evidence)

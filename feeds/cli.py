@@ -295,8 +295,7 @@ def evaluate_themes(labelled: Path, as_json: bool) -> None:
     for slug, s in scores.items():
         click.echo(f"{slug:<18} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.tp:>4} {s.fp:>3} {s.fn:>3}")
     for miss in misses:
-        found = taxonomy[miss.theme].matches(miss.entry.title, miss.entry.body)
-        why = ", ".join(map(str, found)) or "no term matched"
+        why = summary(taxonomy.why(miss.entry.title, miss.entry.body, miss.theme)) or "no term matched"
         click.echo(f"{miss.kind}: {miss.theme}: {miss.entry.title}\n    {why}")
 
 

@@ -301,6 +301,18 @@ class Taxonomy:
         return {theme.slug: learned.get(theme.slug) or by_terms[theme.slug] for theme in self.themes
                 if theme.slug in learned or theme.slug in by_terms}
 
+    def why(self, title: str, body: str, theme: str) -> tuple[Match, ...]:
+        """What weighs for and against one theme on an item, whether it joined or not (for a
+        labelled set's misses)."""
+        assigned = self.classify(title, body).get(theme)
+        if assigned:
+            return assigned
+        seen, matched = self.features(title, body)
+        if not self.learned or theme not in self.learned.slugs:
+            return matched[theme]
+        weighed = self.learned.weighed(seen)
+        return self.explain(theme, self.learned.logits(weighed)[theme], weighed, matched, title)
+
     def explain(self, theme: str, logit: float, weighed: list, matched: dict[str, tuple[Match, ...]],
                 title: str) -> tuple[Match, ...]:
         """What decided the theme's score: the features that weigh most for it (up to SHOWN), the

@@ -135,15 +135,17 @@ def test_a_forum_listing_labour_migration_on_its_agenda_is_governance_only():
 
 
 # Floors: what the shipped classifier reaches today on each labelled set, so a change that loses
-# ground fails here. The first five sets are what the learned weights were trained on (their
-# figures are the fit, not a forecast); the held-out rounds (themes-round-*.toml) were written
-# after the design was frozen and scored once (docs/themes.md, "How well it works").
+# ground fails here. The learned weights were trained on all of these, so the figures are the fit,
+# not a forecast: the forecast is each held-out round, scored once before it joined them
+# (docs/themes.md, "How well it works").
 FLOORS = {  # file: (at least this many entries, theme: (precision, recall))
     "themes-tuning.toml": (392, {"labour-migration": (0.98, 1.0), "smuggling": (1.0, 1.0), "governance": (0.98, 1.0)}),
     "themes-heldout.toml": (80, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
     "themes-train-long.toml": (100, {"labour-migration": (0.95, 1.0), "smuggling": (0.95, 1.0), "governance": (0.9, 1.0)}),
     "themes-train-short.toml": (100, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
     "themes-train-mixed.toml": (100, {"labour-migration": (0.95, 1.0), "smuggling": (0.95, 1.0), "governance": (0.95, 1.0)}),
+    "themes-round-7-long.toml": (60, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (0.88, 1.0)}),
+    "themes-round-7-short.toml": (40, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
 }
 
 
@@ -194,5 +196,5 @@ def test_the_shipped_weights_are_what_training_on_the_labelled_sets_gives():
     names = re.search(r"^# Trained on (.+)\.$", shipped, re.MULTILINE)[1].split(", ")
     terms = dataclasses.replace(TAXONOMY, learned=None)
     entries = [e for name in names for e in load_labelled(Path(__file__).parent / "data" / name, terms)]
-    assert len(entries) >= 772
+    assert len(entries) >= 872
     assert training.dump(training.fit(terms, entries), names) == shipped

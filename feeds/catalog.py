@@ -12,7 +12,7 @@ from .items import Item, publish_items, search_text
 from .ledger import Ledger, Record, read_ledger
 from .places import Country, gazetteer, plain
 from .overrides import read_overrides
-from .problems import Problem
+from .problems import DigestError, Problem
 from .themes import Taxonomy
 
 
@@ -74,6 +74,13 @@ def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = No
     ledger = read_ledger(seeds) if ledger is None else ledger
     overrides = read_overrides(seeds, [theme.slug for theme in taxonomy.themes])
     items, reconciled = publish_items(reading.entries, taxonomy, tag_authority, processes, ledger, now, overrides)
+    twice = []
+    for record in reconciled.ledger.records if overrides else ():
+        first, *more = overrides.naming(record.id, (record.slug, *record.former_slugs)) or [None]
+        twice += [Problem(o.path, o.line, f"names the same item as line {first.line} ({first.item!r}): "
+                                          "one override per item") for o in more]
+    if twice:
+        raise DigestError(twice)
     applied = {id(item.override) for item in items if item.override}
     withdrawn = {key for record in reconciled.ledger.records if record.withdrawn
                  for key in (record.id, record.slug, *record.former_slugs)}

@@ -217,8 +217,7 @@ def themes(seeds, config_file, labelled, as_json, train_from):
     summary = {}
     for theme in catalog.taxonomy.themes:
         members = catalog.in_theme(theme.slug)
-        terms = Counter(match.term for item in members for match in item.evidence.get(theme.slug, ())
-                        if match.kind in ("term", "strong", "learned") and match.score > 0)
+        terms = Counter(term for item in members for term in deciding(item.evidence.get(theme.slug, ())))
         summary[theme.slug] = {"title": theme.title, "items": len(members),
                                "feed": absolute(urls.theme_page(theme.slug) + "feed.atom"),
                                "terms": dict(terms.most_common())}
@@ -252,6 +251,12 @@ def themes(seeds, config_file, labelled, as_json, train_from):
 
 
 TERMS_SHOWN = 8
+
+
+def deciding(evidence) -> set[str]:
+    """The terms and words that spoke for a theme on one item, each once (a strong term is also
+    among the weighed terms)."""
+    return {m.term for m in evidence if (m.kind in ("term", "learned") and m.score > 0) or m.kind == "strong"}
 
 
 def train_themes(sets: list[Path]) -> None:

@@ -225,8 +225,11 @@ def _publish(drafts, records, partner, taken, sketch, now, tag_authority, overri
 
     for i in sorted(partner, key=lambda i: (drafts[i].date, i), reverse=True):
         draft, old = drafts[i], records[partner[i]]
-        draft = dataclasses.replace(draft, themes=themes(draft, old.id, f"{draft.date:%Y-%m-%d}-{draft.slug}",
-                                                         old.slug, *old.former_slugs))
+        slug = f"{draft.date:%Y-%m-%d}-{draft.slug}"
+        # the address it will have: its own former one back, or a free one (never another's)
+        new_slug = old.slug if slug == old.slug else slug if slug in old.former_slugs else unique(slug, slugs)
+        # an override is found by the same keys feeds/items.py uses: id, then current and former slugs
+        draft = dataclasses.replace(draft, themes=themes(draft, old.id, new_slug, old.slug, *old.former_slugs))
         what = []
         new = dataclasses.replace(old)
         if old.withdrawn:
@@ -246,11 +249,10 @@ def _publish(drafts, records, partner, taken, sketch, now, tag_authority, overri
             what.append("themes changed")
         if draft.countries != old.countries:
             what.append("countries changed")
-        slug = f"{draft.date:%Y-%m-%d}-{draft.slug}"
         if slug != old.slug and not {"title edited", "date fixed"} & set(what):
             what.append("title edited")  # the ledger's title was set by hand; subscribers saw the old one
         if slug != old.slug:  # the old address redirects to the new one; an edit undone takes its old slug back
-            new.slug = slug if slug in old.former_slugs else unique(slug, slugs)
+            new.slug = new_slug
             new.former_slugs = tuple(s for s in (*old.former_slugs, old.slug) if s != new.slug)
         if draft.themes != old.themes or draft.countries != old.countries or draft.date != old.date:
             new.moved = now

@@ -1,5 +1,5 @@
-"""Learned weights for the themes: a linear model over an item's words, word pairs and the
-taxonomy's terms it contains.
+"""Learned weights for the themes: a linear model over an item's words and the taxonomy's terms
+it contains.
 
 Each theme has a bias and a weight per feature (feeds/learned.toml, written by `feeds themes
 --train` from the labelled sets in tests/data/). The features of an item are its words (without case

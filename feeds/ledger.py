@@ -74,6 +74,7 @@ def body_sketch(paragraphs: tuple[str, ...]) -> str:
     words = WORD.findall(" ".join(paragraphs).casefold())
     # pairs of short words ("of the", "in a") are in every story: they would make any two look alike
     pairs = {f"{a} {b}" for a, b in zip(words, words[1:]) if len(a) > 3 or len(b) > 3} or set(words)
+    pairs = pairs or {" ".join(paragraphs)}  # no word at all ("— … —"): the text itself
     smallest = heapq.nsmallest(SKETCH_SIZE, {zlib.crc32(pair.encode("utf-8")) for pair in pairs})
     return "".join(f"{value:08x}" for value in smallest)
 

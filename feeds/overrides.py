@@ -10,7 +10,7 @@ weights:
     reason = "A border-management exchange, not a labour migration story."
 
 An item is named by its id (kept through every correction) or by its current slug, as `feeds
-check` and `feeds items` print them. Every mistake is `file:line: …`; an override that names no
+check` and `feeds items --json` print them. Every mistake is `file:line: …`; an override that names no
 published item is a warning, since it does nothing.
 """
 from __future__ import annotations
@@ -66,6 +66,10 @@ class Overrides:
                 return self.by_key[key]
         return None
 
+    def naming(self, item_id: str, slugs) -> list[Override]:
+        """Every override that names this item (more than one is a mistake)."""
+        return [self.by_key[key] for key in dict.fromkeys((item_id, *slugs)) if key in self.by_key]
+
 
 def read_overrides(seeds: Path, themes: list[str]) -> Overrides:
     """The seeds folder's overrides (none without the file); DigestError with `file:line` for
@@ -82,12 +86,16 @@ def read_overrides(seeds: Path, themes: list[str]) -> Overrides:
         where = re.search(r" \(at line (\d+), column \d+\)$", str(e))
         raise DigestError([Problem(str(path), int(where[1]) if where else 0,
                                    f"not TOML: {str(e)[:where.start()] if where else e}")]) from None
-    headers = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"^[ \t]*\[\[[ \t]*item[ \t]*\]\]", text, re.MULTILINE)]
+    headers = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"^[ \t]*\[\[?[ \t]*item[ \t]*\]", text, re.MULTILINE)]
     problems, overrides, seen = [], [], {}
     if set(data) - {"item"}:
         problems.append(Problem(str(path), 0, f"expected only [[item]] tables, found {sorted(set(data) - {'item'})}"))
     tables = data.get("item", [])
-    for n, table in enumerate(tables if isinstance(tables, list) else []):
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        problems.append(Problem(str(path), headers[0] if headers else 0,
+                                "each override is an [[item]] table (two brackets), with item, add or remove, and reason"))
+        tables = []
+    for n, table in enumerate(tables):
         line = headers[n] if n < len(headers) else 0
         say = lambda message: problems.append(Problem(str(path), line, message))  # noqa: E731
         unknown = set(table) - KEYS
@@ -111,10 +119,11 @@ def read_overrides(seeds: Path, themes: list[str]) -> Overrides:
             say(f"no theme {slug!r} (themes: {', '.join(themes)})")
         for slug in sorted(set(add) & set(remove)):
             say(f"theme {slug!r} is both added and removed")
+        item = item.strip()
         if item in seen:
             say(f"{item!r} is overridden already at line {seen[item]}: one override per item")
         seen.setdefault(item, line)
-        overrides.append(Override(item.strip(), tuple(add), tuple(remove), (reason or "").strip(), line, str(path)))
+        overrides.append(Override(item, tuple(add), tuple(remove), (reason or "").strip(), line, str(path)))
     if problems:
         raise DigestError(problems)
     return Overrides(overrides)

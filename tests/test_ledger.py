@@ -311,3 +311,12 @@ def test_a_country_feed_whose_only_item_moved_elsewhere_stays(folder):
     site = build_site(catalog, Config(seeds=folder, base_url=BASE))
     feed = feedparser.parse(site["/countries/bz/feed.atom"].body)  # still there: subscribers get an empty feed, not 404
     assert not feed.bozo and feed.entries == [] and site["/countries/bz/feed.atom"].last_modified == LATER
+
+
+def test_a_body_without_a_word_is_recorded_and_read_back(seeds, tmp_path):
+    """Its sketch is of the text itself: an empty one would make the ledger unreadable."""
+    seeds("digest.txt", "1 June, 2021\n\nA title\n\n— … —\n")
+    for _ in range(2):
+        result = run_feeds("build", "--seeds", seeds.folder, "--out", tmp_path / "public")
+        assert result.returncode == 0, result.stderr
+    assert run_feeds("check", "--seeds", seeds.folder).returncode == 0

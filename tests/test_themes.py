@@ -42,6 +42,9 @@ def test_every_assignment_keeps_its_evidence(catalog):
             assert p is not None and (p >= TAXONOMY.learned.threshold or matches[0].kind == "strong"), slug
             learned = TAXONOMY.learned
             assert matches[-1].kind == "bias" and matches[-1].score == learned.bias[learned.slugs.index(slug)]
+            # the pieces add up to the model's own score for the item, not just to each other
+            logit = learned.logits(learned.weighed(TAXONOMY.features(item.title, item.body)[0]))[slug]
+            assert abs(sum(m.score for m in matches if m.kind in ("term", "learned", "rest", "bias")) - logit) < 1e-3
             assert all(m.text and m.where in ("title", "body") for m in matches if m.kind in ("term", "learned", "strong"))
 
 

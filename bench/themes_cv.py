@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE.parent))
 from feeds import training  # noqa: E402
 from feeds.digest import read_folder  # noqa: E402
 from feeds.evaluation import Labelled  # noqa: E402
-from feeds.themes import Taxonomy, learned_probability  # noqa: E402
+from feeds.themes import Taxonomy  # noqa: E402
 from tests.test_themes import EXPECTED  # noqa: E402
 
 DATA = HERE.parent / "tests" / "data"
@@ -82,7 +82,7 @@ def main(argv):
     digest = shipped_digest()
     print("sets:", ", ".join(f"{name} ({len(e)}{'' if honest else ', tuned on'})" for name, (e, honest) in sets.items()))
     designs = {"taxonomy terms alone": {}, "learned weights, or a strong term (shipped)": {},
-               "learned weights, or a strong term in the title or at p >= 0.02": {}, "learned weights alone": {}}
+               "learned weights alone": {}}
     for held, (test, _) in [*sets.items(), ("digest", (digest, False))]:
         train = [e for name, (entries, _) in sets.items() if name != held for e in entries]
         learned = training.fit(terms_only, train)
@@ -90,9 +90,6 @@ def main(argv):
         alone = dataclasses.replace(shipped, learned=learned)
         for design, classify in (("taxonomy terms alone", terms_only.classify),
                                  ("learned weights, or a strong term (shipped)", fitted.classify),
-                                 ("learned weights, or a strong term in the title or at p >= 0.02", lambda t, b: {
-                                     s: e for s, e in alone.classify(t, b).items() if e[0].kind != "strong"
-                                     or e[0].where == "title" or learned_probability(e) >= 0.02}),
                                  ("learned weights alone", lambda t, b: {
                                      s: e for s, e in alone.classify(t, b).items() if e[0].kind != "strong"})):
             designs[design][held] = [(entry.themes, set(classify(entry.title, entry.body))) for entry in test]

@@ -157,6 +157,7 @@ class Theme:
         return found if sum(m.score for m in found) >= self.threshold else None
 
 
+STRONG_FLOOR = 0.02  # below this learned probability, a strong term in the body does not decide (bench/themes_cv.py)
 SHOWN, SHOWN_AGAINST = 8, 2  # features an explanation names, for and against; the rest is one sum
 ADDS_UP = ("term", "learned", "rest", "bias")  # the kinds of evidence whose scores make the learned score
 
@@ -282,7 +283,12 @@ class Taxonomy:
         for theme in self.themes:
             logit = logits.get(theme.slug)
             if logit is not None:
-                strong = [m for m in matched[theme.slug] if m.weight >= STRONG]
+                # a strong term decides where it is the title's, or where the weights do not rule
+                # the theme out (p >= STRONG_FLOOR): "trafficking in persons" in a conference's
+                # agenda, "Salvadorans abroad" in a consul's title, are not the story
+                strong = sorted((m for m in matched[theme.slug] if m.weight >= STRONG), key=lambda m: m.where != "title")
+                if strong and strong[0].where != "title" and probability(logit) < STRONG_FLOOR:
+                    strong = []
                 if probability(logit) >= self.learned.threshold:
                     learned[theme.slug] = self.explain(theme.slug, logit, weighed, matched, title)
                 elif strong:

@@ -30,6 +30,9 @@ def test_the_three_required_themes_exist_with_their_slugs():
 
 def test_shipped_digest_items_get_the_expected_themes(catalog):
     assert {item.title: item.themes for item in catalog.items} == EXPECTED
+    # one call is the editor's (seeds/themes-overrides.toml): the classifier alone gives no theme
+    [overridden] = [item for item in catalog.items if item.override]
+    assert overridden.title.startswith("New Study Finds Connection") and overridden.classified == ()
 
 
 def test_every_assignment_keeps_its_evidence(catalog):
@@ -38,6 +41,9 @@ def test_every_assignment_keeps_its_evidence(catalog):
     for item in catalog.items:
         assert set(item.evidence) == set(item.themes)
         for slug, matches in item.evidence.items():
+            if matches[-1].kind == "editor":  # an override: the editor's reason is the evidence
+                assert item.override and slug in item.override.add and matches[-1].text == item.override.reason
+                continue
             p = learned_probability(matches)
             assert p is not None and (p >= TAXONOMY.learned.threshold or matches[0].kind == "strong"), slug
             learned = TAXONOMY.learned
@@ -142,15 +148,17 @@ def test_a_forum_listing_labour_migration_on_its_agenda_is_governance_only():
 # not a forecast: the forecast is each held-out round, scored once before it joined them
 # (docs/themes.md, "How well it works").
 FLOORS = {  # file: (at least this many entries, theme: (precision, recall))
-    "themes-tuning.toml": (392, {"labour-migration": (0.98, 1.0), "smuggling": (1.0, 1.0), "governance": (0.98, 1.0)}),
+    "themes-tuning.toml": (392, {"labour-migration": (0.98, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
     "themes-heldout.toml": (80, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
-    "themes-train-long.toml": (100, {"labour-migration": (0.95, 1.0), "smuggling": (0.95, 1.0), "governance": (0.9, 1.0)}),
+    "themes-train-long.toml": (100, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
     "themes-train-short.toml": (100, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
-    "themes-train-mixed.toml": (100, {"labour-migration": (0.95, 1.0), "smuggling": (0.95, 1.0), "governance": (0.95, 1.0)}),
-    "themes-round-7-long.toml": (60, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (0.88, 1.0)}),
+    "themes-train-mixed.toml": (100, {"labour-migration": (1.0, 1.0), "smuggling": (0.95, 1.0), "governance": (1.0, 1.0)}),
+    "themes-round-7-long.toml": (60, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
     "themes-round-7-short.toml": (40, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
     "themes-round-8-long.toml": (60, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
     "themes-round-8-short.toml": (40, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
+    "themes-round-9-long.toml": (60, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
+    "themes-round-9-short.toml": (40, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
 }
 
 
@@ -201,5 +209,5 @@ def test_the_shipped_weights_are_what_training_on_the_labelled_sets_gives():
     names = re.search(r"^# Trained on (.+)\.$", shipped, re.MULTILINE)[1].split(", ")
     terms = dataclasses.replace(TAXONOMY, learned=None)
     entries = [e for name in names for e in load_labelled(Path(__file__).parent / "data" / name, terms)]
-    assert len(entries) >= 972
+    assert len(entries) >= 1072
     assert training.dump(training.fit(terms, entries), names) == shipped

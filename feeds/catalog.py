@@ -69,7 +69,7 @@ def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = No
     as published at `now` (default: SOURCE_DATE_EPOCH or the clock); raises DigestError naming
     every problem. Nothing is written: the caller saves `catalog.ledger` once it is published.
     `processes` > 1 (`feeds build`) spreads the classifying over this process and forked workers."""
-    taxonomy = taxonomy or Taxonomy.load()
+    taxonomy = taxonomy or Taxonomy.shipped()
     reading = read_folder(seeds)
     ledger = read_ledger(seeds) if ledger is None else ledger
     overrides = read_overrides(seeds, [theme.slug for theme in taxonomy.themes])

@@ -9,6 +9,7 @@ to the taxonomy since the last `feeds themes --train`) is decided by its terms a
 terms 2, weak 1, title 1.5 times, joined at its threshold."""
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -243,6 +244,13 @@ class Taxonomy:
                   veto=tuple(t.get("veto", ())), threshold=float(t.get("threshold", DEFAULT_THRESHOLD)),
                   yields_to=tuple(t.get("yields_to", ())))
             for slug, t in themes.items()), learned)
+
+    @staticmethod
+    @functools.cache
+    def shipped() -> "Taxonomy":
+        """The package's taxonomy and weights, read and compiled once per process: a server
+        rebuilds on every change to the seeds, and they never change while it runs."""
+        return Taxonomy.load()
 
     @cached_property
     def needed(self) -> Needed:

@@ -20,7 +20,7 @@ import click
 
 from . import urls, websub
 from .catalog import Catalog, load_catalog
-from .config import FILE as SETTINGS_FILE, Config
+from .config import FILE as SETTINGS_FILE, Config, placeholder
 from .export import MARKER, ExportError, publish_build, publishing, target
 from .ledger import NAME as LEDGER, build_time, locked as ledger_lock, write_ledger
 from .problems import DigestError
@@ -434,8 +434,7 @@ def public_warnings(config: Config, catalog: Catalog) -> list[str]:
                         f"(tag:{config.tag_authority},…), and ids are kept forever. Before the first public build, "
                         f"set tag_authority in {SETTINGS_FILE} (or FEEDS_TAG_AUTHORITY) to a domain the publisher owns.")
     placeholders = Counter(authority for authority in map(tag_authority, (item.id for item in catalog.items))
-                           if authority != config.tag_authority and dataclasses.replace(
-                               config, tag_authority=authority).placeholder_authority)
+                           if authority != config.tag_authority and placeholder(authority))
     for authority, count in placeholders.items() if not config.placeholder_authority else ():
         warnings.append(f"warning: {plural(count, 'item')} in the ledger keep ids minted under the placeholder "
                         f"{authority!r}. If they were never published, remove {config.seeds / LEDGER} and build "

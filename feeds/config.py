@@ -7,12 +7,11 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .problems import DigestError, Problem
+from .problems import DigestError, Problem, parse_toml
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 FILE = "feeds.toml"  # the site's settings, beside its seeds folder; read from the current folder
@@ -101,9 +100,14 @@ class Config:
 
     @property
     def placeholder_authority(self) -> bool:
-        """Whether ids are minted under a name nobody owns (RFC 2606's example domains)."""
-        return self.tag_authority.rsplit(".", 2)[-2:] in (["example", "org"], ["example", "com"], ["example", "net"]) \
-            or self.tag_authority.endswith((".example", ".invalid", ".test")) or self.tag_authority in ("example", "localhost")
+        """Whether ids are minted under a name nobody owns."""
+        return placeholder(self.tag_authority)
+
+
+def placeholder(authority: str) -> bool:
+    """Whether a tag authority is a name nobody owns (RFC 2606's example and reserved domains)."""
+    return authority.rsplit(".", 2)[-2:] in (["example", "org"], ["example", "com"], ["example", "net"]) \
+        or authority.endswith((".example", ".invalid", ".test")) or authority in ("example", "localhost")
 
 
 # every setting a file or a FEEDS_<NAME> variable may give, and how to read it
@@ -134,12 +138,7 @@ def read_file(path: Path | None) -> dict:
     except (OSError, UnicodeDecodeError) as e:
         reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
         raise DigestError([Problem(str(path), 0, f"cannot read the settings file: {reason}")]) from None
-    try:
-        table = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        match = re.search(r"\(at line (\d+), column \d+\)", str(e))
-        message = str(e)[:match.start()].strip() if match else str(e)
-        raise DigestError([Problem(str(path), int(match[1]) if match else 0, f"not TOML: {message}")]) from None
+    table = parse_toml(text, str(path))
 
     def line_of(key: str) -> int:  # key = …, "key" = …, key.sub = …, [key]
         name = rf"""(["']?){re.escape(key)}\1"""

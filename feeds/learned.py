@@ -70,12 +70,6 @@ class Learned:
         bottom = [(f, w) for w, f in reversed(found[:least]) if w < 0]
         return top, bottom, len(found)
 
-    def without(self, slug: str) -> "Learned":
-        """The same weights, but for one theme (which its terms alone then decide)."""
-        keep = [i for i, s in enumerate(self.slugs) if s != slug]
-        return Learned(tuple(self.slugs[i] for i in keep), tuple(self.bias[i] for i in keep),
-                       {f: tuple(row[i] for i in keep) for f, row in self.rows.items()}, self.threshold)
-
     @classmethod
     def load(cls, text: str | None = None, path: str = FILE) -> "Learned":
         """The shipped weights, or those given as TOML text: `themes` names the columns, `bias`

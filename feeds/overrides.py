@@ -16,11 +16,10 @@ published item is a warning, since it does nothing.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .problems import DigestError, Problem
+from .problems import DigestError, Problem, parse_toml
 
 NAME = "themes-overrides.toml"
 KEYS = {"item", "add", "remove", "reason"}
@@ -79,13 +78,9 @@ def read_overrides(seeds: Path, themes: list[str]) -> Overrides:
         return Overrides()
     try:
         text = path.read_text("utf-8")
-        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as e:
         raise DigestError([Problem(str(path), 0, f"cannot read: {getattr(e, 'strerror', None) or 'not UTF-8 text'}")]) from None
-    except tomllib.TOMLDecodeError as e:
-        where = re.search(r" \(at line (\d+), column \d+\)$", str(e))
-        raise DigestError([Problem(str(path), int(where[1]) if where else 0,
-                                   f"not TOML: {str(e)[:where.start()] if where else e}")]) from None
+    data = parse_toml(text, str(path))
     headers = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"^[ \t]*\[\[?[ \t]*item[ \t]*\]", text, re.MULTILINE)]
     problems, overrides, seen = [], [], {}
     if set(data) - {"item"}:

@@ -1,6 +1,8 @@
 """Problems found in the digest, always tied to the place a person can fix them."""
 from __future__ import annotations
 
+import re
+import tomllib
 from dataclasses import dataclass
 
 
@@ -21,6 +23,17 @@ def quote(text: str, limit: int = 60) -> str:
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0] + "…"
     return repr(text)
+
+
+def parse_toml(text: str, path: str, prefix: str = "not TOML: ") -> dict:
+    """tomllib.loads, with a syntax error raised as a DigestError at its line (Python 3.11's
+    tomllib puts the position in the message only: "... (at line 3, column 15)")."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        where = re.search(r" \(at line (\d+), column \d+\)$", str(e))
+        message = str(e)[:where.start()] if where else str(e)
+        raise DigestError([Problem(path, int(where[1]) if where else 0, prefix + message)]) from None
 
 
 class DigestError(Exception):

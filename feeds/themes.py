@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Iterable
@@ -19,7 +18,7 @@ from importlib import resources
 
 from .learned import FILE as LEARNED, Learned, probability, term_feature, words
 from .patterns import trie_pattern
-from .problems import DigestError, Problem
+from .problems import DigestError, Problem, parse_toml
 
 STRONG, WEAK, TITLE_FACTOR, DEFAULT_THRESHOLD = 2.0, 1.0, 1.5, 2.0
 
@@ -138,8 +137,8 @@ class Theme:
         if self._veto and any(map(vocabulary.may_match, self._veto_words)):
             title, body = self._veto.sub(" ", title), self._veto.sub(" ", body)
         found, present = [], vocabulary.words
-        for term, weight, pattern, words in self._terms:  # strong terms first
-            if not words <= present:
+        for term, weight, pattern, needed in self._terms:  # strong terms first
+            if not needed <= present:
                 continue
             if m := pattern.search(title):
                 found.append(Match(term, m.group(), "title", weight * TITLE_FACTOR))
@@ -221,13 +220,7 @@ class Taxonomy:
             shipped = resources.files(__package__).joinpath(LEARNED)
             learned = learned or (Learned.load(shipped.read_text("utf-8")) if shipped.is_file() else None)
             text = resources.files(__package__).joinpath("taxonomy.toml").read_text("utf-8")
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            # Python 3.11's tomllib puts the position in the message only: "... (at line 3, column 15)"
-            where = re.search(r" \(at line (\d+), column \d+\)$", str(e))
-            message = str(e)[:where.start()] if where else str(e)
-            raise DigestError([Problem(path, int(where[1]) if where else 0, message)]) from None
+        data = parse_toml(text, path, prefix="")
         themes = data.get("themes")
         if not isinstance(themes, dict) or not themes or set(data) != {"themes"}:
             raise DigestError([Problem(path, 0, "expected only [themes.<slug>] tables")])
@@ -299,19 +292,17 @@ class Taxonomy:
                     strong = []
                 if probability(logit) >= self.learned.threshold:
                     learned[theme.slug] = self.explain(theme.slug, logit, weighed, matched, title)
-                elif strong:
-                    learned[theme.slug] = (replace(strong[0], kind="strong"),
-                                           *self.explain(theme.slug, logit, weighed, matched, title))
+                elif strong:  # held by a term: it yields below, as a theme decided by terms does
+                    by_terms[theme.slug] = (replace(strong[0], kind="strong"),
+                                            *self.explain(theme.slug, logit, weighed, matched, title))
             elif sum(m.score for m in matched[theme.slug]) >= theme.threshold:
                 by_terms[theme.slug] = matched[theme.slug]
         # a theme held by its terms alone steps aside for one it yields to, unless a strong term
         # of its own is in the title (as the taxonomy alone decides: taxonomy.toml's `yields_to`)
-        by_terms.update({slug: evidence for slug, evidence in learned.items() if evidence[0].kind == "strong"})
         claimed = set(by_terms) | set(learned)
         by_terms = {slug: evidence for slug, evidence in by_terms.items()
                     if not (set(self[slug].yields_to) & claimed
                             and not any(m.weight >= STRONG and m.where == "title" for m in matched[slug]))}
-        learned = {slug: evidence for slug, evidence in learned.items() if evidence[0].kind != "strong"}
         return {theme.slug: learned.get(theme.slug) or by_terms[theme.slug] for theme in self.themes
                 if theme.slug in learned or theme.slug in by_terms}
 

@@ -118,7 +118,7 @@ class Freshness:
 
     def __init__(self, catalog: Catalog, slots: tuple[Slot, ...], left: list[Record], floor: dt.datetime = EPOCH):
         self.catalog = catalog
-        members = [*slots, *left]
+        self.members = members = [*slots, *left]  # every item it holds, held, or showed withdrawn
         self.slot_times = sorted(self.placed(slot) for slot in slots)  # when the channel held 1, 2, … slots
         placed = sorted((self.lowest(m), self.placed(m)) for m in members)
         self.positions = [lowest for lowest, _ in placed]

@@ -28,6 +28,7 @@ class Config:
     tag_authority: str = PLACEHOLDER_AUTHORITY
     tag_year: str = "2021"  # the year the authority started minting ids (for the feeds' own ids)
     feed_size: int = 50
+    page_size: int = 100  # items per page of an HTML list (/items/, a theme's, a country's)
     title: str = "IOM regional news digest"
     description: str = ("News from the International Organization for Migration's regional office "
                         "for Central America, North America and the Caribbean.")
@@ -57,7 +58,8 @@ class Config:
             raise ValueError(f"tag authority {self.tag_authority!r} is not a domain name such as feeds.example.org")
         if not re.fullmatch(r"(19|20)\d\d", self.tag_year):
             raise ValueError(f"tag year {self.tag_year!r} is not a year such as 2021")
-        for name, low in (("cache_max_age", 0), ("max_limit", 1), ("reload_interval", 0), ("feed_size", 1)):
+        for name, low in (("cache_max_age", 0), ("max_limit", 1), ("reload_interval", 0), ("feed_size", 1),
+                          ("page_size", 1)):
             if getattr(self, name) < low:
                 raise ValueError(f"{name.replace('_', ' ')} must be at least {low}")
 
@@ -112,7 +114,8 @@ def placeholder(authority: str) -> bool:
 
 # every setting a file or a FEEDS_<NAME> variable may give, and how to read it
 SETTINGS = {"seeds": str, "out": str, "base_url": str, "tag_authority": str, "tag_year": str, "title": str,
-            "description": str, "author": str, "language": str, "feed_size": int, "websub_hub": str,
+            "description": str, "author": str, "language": str, "feed_size": int, "page_size": int,
+            "websub_hub": str,
             "cache_max_age": int, "max_limit": int, "reload_interval": float, "last_good": str}
 KINDS = {str: "a text", int: "a whole number", float: "a number"}
 NOT_IN_FILE = {"last_good"}  # set by `feeds serve` for its workers, not by a publisher

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .export import Written
 
-HTML_RULES = ["/", "/themes/", "/countries/", "/items/", "/themes/:slug/", "/countries/:code/", "/items/:slug/"]
+HTML_RULES = ["/", "/themes/", "/countries/", "/items/", "/themes/:slug/", "/countries/:code/", "/items/:slug/",
+              "/items/page/:number/", "/themes/:slug/page/:number/", "/countries/:code/page/:number/"]
 
 
 def headers_file(written: dict[str, Written], max_age: int) -> str:

@@ -10,6 +10,7 @@ from .chart import build_chart
 from .config import Config
 from .items import Item
 from .ledger import Record
+from .listing import ListPage
 
 
 def once(macro):
@@ -55,17 +56,18 @@ class Pages:
                             alternates=[self.main, *self.themes], items=self.catalog.items[:10],
                             chart=build_chart(self.catalog))
 
-    def items(self) -> bytes:
-        return self._render("items.html", items=self.catalog.items, alternates=[self.main])
+    def items(self, page: ListPage) -> bytes:
+        """One page of every item, newest first."""
+        return self._render("items.html", page=page, alternates=[self.main])
 
     def topics(self, kind: str) -> bytes:
         """/themes/ or /countries/: every channel of that kind with its feeds."""
         channels = self.themes if kind == THEME else self.countries
         return self._render("topics.html", kind=kind, channels=channels, alternates=channels)
 
-    def topic(self, channel: Channel) -> bytes:
-        """The page of one theme or one country: all its items, its feeds."""
-        return self._render("topic.html", channel=channel, alternates=[channel, self.main])
+    def topic(self, channel: Channel, page: ListPage) -> bytes:
+        """A page of one theme or one country: its feeds, and its newest items or a page of older ones."""
+        return self._render("topic.html", channel=channel, page=page, alternates=[channel, self.main])
 
     def item(self, item: Item) -> bytes:
         themes = [self.by_key[THEME, slug] for slug in item.themes]

@@ -21,6 +21,7 @@ from .catalog import Catalog
 from .channels import ALL, COUNTRY, THEME, Channel, channels
 from .config import Config
 from .filters import Filter, narrow
+from .listing import list_pages
 from .pages import Pages
 from .syndication import EntryCache, Feeds
 
@@ -126,13 +127,16 @@ class Build:
         self.catalog, self.config = catalog, config
         self.channels = channels(catalog, config)
         self.pages = Pages(catalog, config, self.channels)
+        # each channel's HTML list, in pages: the main channel's at /items/, the others' at their page
+        self.lists = [(channel, list_pages(channel, urls.ITEMS if channel.kind == ALL else channel.page,
+                                           config.page_size)) for channel in self.channels]
 
     def size(self) -> int:
         """How many documents `documents()` yields."""
         feeds = sum(1 + channel.archive_count(self.config.feed_size) for channel in self.channels)
-        topics = sum(1 for channel in self.channels if channel.kind != ALL)
-        return (5 + topics + (feeds + len(self.channels)) * len(urls.FORMATS) + len(self.catalog.items) + len(self.catalog.withdrawn)
-                + len(self.catalog.redirects))
+        lists = sum(len(pages) for _, pages in self.lists)
+        return (4 + lists + (feeds + len(self.channels)) * len(urls.FORMATS) + len(self.catalog.items)
+                + len(self.catalog.withdrawn) + len(self.catalog.redirects))
 
     def documents(self) -> Iterator[tuple[str, Resource]]:
         """(site path, Resource) of every document, each once."""
@@ -148,10 +152,11 @@ class Build:
         yield urls.OPML, Resource(pages.opml(), urls.MEDIA_TYPES["opml"], updated)
         yield urls.THEMES, Resource(pages.topics(THEME), urls.MEDIA_TYPES["html"], updated)
         yield urls.COUNTRIES, Resource(pages.topics(COUNTRY), urls.MEDIA_TYPES["html"], updated)
-        yield urls.ITEMS, Resource(pages.items(), urls.MEDIA_TYPES["html"], updated)
+        for channel, pages_of_list in self.lists:
+            for page in pages_of_list:
+                body = pages.items(page) if channel.kind == ALL else pages.topic(channel, page)
+                yield page.path, Resource(body, urls.MEDIA_TYPES["html"], page.last_modified)
         for channel in self.channels:
-            if channel.kind != ALL:
-                yield channel.page, Resource(pages.topic(channel), urls.MEDIA_TYPES["html"], channel.latest)
             for fmt in urls.FORMATS:  # what it shows is what the feed shows
                 yield urls.preview(channel.path(fmt)), Resource(pages.preview(channel, fmt), urls.MEDIA_TYPES["html"],
                                                                 channel.last_modified)

@@ -21,6 +21,12 @@ def media_type(fmt: str) -> str:
 ITEMS = "/items/"  # every item, newest first
 
 
+def list_page(front: str, number: int) -> str:
+    """Page `number` (1 = the oldest items) of the list at `front`: /items/page/3/,
+    /themes/x/page/3/. Item slugs start with a date, so none is "page"."""
+    return f"{front}page/{number}/"
+
+
 def item_page(slug: str) -> str:
     return f"/items/{slug}/"
 

@@ -22,7 +22,8 @@ from feeds.themes import Taxonomy
 from .conftest import ROOT
 
 TAXONOMY = Taxonomy.load()
-CONFIG = Config(seeds=ROOT / "seeds", base_url="https://feeds.example.org/", feed_size=4)  # small: archives too
+CONFIG = Config(seeds=ROOT / "seeds", base_url="https://feeds.example.org/", feed_size=4,
+                page_size=3)  # small: archives and list pages too
 TEXTS = [(e["title"], e["body"]) for e in tomllib.loads((ROOT / "tests/data/themes-tuning.toml").read_text())["entry"]][:40]
 START = dt.datetime(2021, 11, 1, 9, tzinfo=dt.timezone.utc)
 FIRST_DATE = dt.date(2021, 10, 1)

@@ -30,9 +30,11 @@ def test_the_three_required_themes_exist_with_their_slugs():
 
 def test_shipped_digest_items_get_the_expected_themes(catalog):
     assert {item.title: item.themes for item in catalog.items} == EXPECTED
-    # one call is the editor's (seeds/themes-overrides.toml): the classifier alone gives no theme
+    # one call is the editor's (seeds/themes-overrides.toml), made when the classifier gave the item no
+    # theme; the weights trained since make the same call by themselves (`feeds themes` says it could go)
     [overridden] = [item for item in catalog.items if item.override]
-    assert overridden.title.startswith("New Study Finds Connection") and overridden.classified == ()
+    assert overridden.title.startswith("New Study Finds Connection")
+    assert overridden.classified == ("labour-migration",)
 
 
 def test_every_assignment_keeps_its_evidence(catalog):
@@ -216,5 +218,5 @@ def test_the_shipped_weights_are_what_training_on_the_labelled_sets_gives():
     names = re.search(r"^# Trained on (.+)\.$", shipped, re.MULTILINE)[1].split(", ")
     terms = dataclasses.replace(TAXONOMY, learned=None)
     entries = [e for name in names for e in load_labelled(Path(__file__).parent / "data" / name, terms)]
-    assert len(entries) >= 1172
+    assert len(entries) >= 1572
     assert training.dump(training.fit(terms, entries), names) == shipped

@@ -357,7 +357,8 @@ def build(seeds, config_file, out, base_url, hub, new_ledger):
                        "a CDN that cached it as immutable needs it purged", err=True)
     click.echo(f"{out}: {count} documents for {config.base_url} "
                f"({len(changes.added)} added, {len(changes.changed)} changed, "
-               f"{len(changes.removed)} removed, {changes.unchanged} unchanged)")
+               f"{len(changes.removed)} removed, {changes.unchanged} unchanged; "
+               f"{count - changes.carried} rendered, {changes.carried} carried over from the previous export)")
     for mark, names in (("+", changes.added), ("~", changes.changed), ("-", changes.removed)):
         listed = [name for name in names if not name.startswith(PREVIEWS)]  # they follow their feeds
         for name in listed[:LISTED_CHANGES]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .hosting import NGINX_REDIRECTS, REDIRECTS, headers_file, nginx_map, redirects_file
-from .site import IMMUTABLE, Build, Resource, Site, etag
+from .site import IMMUTABLE, Build, Carried, Resource, Site, etag
 from .workers import alongside
 
 RENAME_EXCHANGE = 2  # renameat2(2) flag: swap two paths atomically (Linux ≥ 3.15)
@@ -36,12 +36,18 @@ class Changes:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     immutable: set[str] = field(default_factory=set)  # archive pages published as never changing
+    carried: int = 0  # documents not rendered: their files were carried over from the previous export
 
 
 def file_for(path: str) -> str:
     """Site path → file path in the export: /x/ is x/index.html."""
     name = path.lstrip("/")
     return name + "index.html" if name == "" or name.endswith("/") else name
+
+
+def path_for(name: str) -> str:
+    """File path in the export → site path: x/index.html is /x/."""
+    return "/" + (name.removesuffix("index.html") if name == "index.html" or name.endswith("/index.html") else name)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -115,6 +121,11 @@ def publish_build(build: Build, out: Path, processes: int = 1,
                   progress: Callable[[int], None] | None = None) -> Changes:
     """Render and write a whole build, then swap it in; call inside `publishing(out)`.
 
+    A document whose recipe (feeds/recipes.py) is the one the export being replaced recorded is
+    not rendered: its file and .gz twin are hard links to that export's, which keep their bytes
+    and their time, so the new tree equals a build from nothing and still replaces the old one
+    in one rename. The cost of a publish thus follows what changed.
+
     Documents are written and forgotten one by one: what a build keeps grows by a few hundred
     bytes per document (what was written, for _headers and the manifest), not by the documents.
     With `processes` > 1, this process and `processes` - 1 forked workers share the work: the
@@ -123,10 +134,14 @@ def publish_build(build: Build, out: Path, processes: int = 1,
 
     items = len(build.catalog.items)
     used = processes if items >= PARALLEL_FROM else 1  # starting processes costs more than few items
+    old = target(out)
+    previous = manifest_of(old)
+    build.previous = {path_for(name): recipe for name, (_, recipe) in previous.items() if recipe != NO_RECIPE}
 
     def fill(writer: Writer) -> None:
         global _WORKER
-        _WORKER = (build, writer.root, writer.max_age)  # inherited by the forked workers, not pickled
+        writer.carry_from(old, previous)
+        _WORKER = (build, writer.root, writer.max_age, old, previous)  # inherited by the forked workers, not pickled
         try:
             # the feed shares, the longest tasks, go first; small enough that no process waits long
             # for another at the end
@@ -145,13 +160,14 @@ def publish_build(build: Build, out: Path, processes: int = 1,
 
 PARALLEL_FROM = 200  # items; below this, one process
 CHUNK = 250  # item pages per worker task
-_WORKER = None  # (build, root, max_age) for the forked workers
+_WORKER = None  # (build, root, max_age, previous export, its manifest) for the forked workers
 
 
 def _write_part(task: tuple[str, tuple]):  # in a worker, or this process
-    build, root, max_age = _WORKER
+    build, root, max_age, old, previous = _WORKER
     part, arguments = task  # a Build method that yields documents, and its arguments
     writer = Writer(root, max_age)
+    writer.carry_from(old, previous)
     for path, resource in getattr(build, part)(*arguments):
         writer.write(path, resource)
     return writer.written, writer.folders
@@ -189,6 +205,8 @@ class Written:
     cache_control: str
     mtime: float
     redirect: str | None = None  # site path a former address of an item leads to
+    recipe: str = ""  # what it was made from (feeds/recipes.py); "" for a document always rendered
+    carried: bool = False  # carried over from the previous export, not rendered
 
 
 class Writer:
@@ -198,15 +216,35 @@ class Writer:
         self.root, self.max_age = root, max_age
         self.written: dict[str, Written] = {}  # file name → what was written there
         self.folders: dict[str, float] = {}  # folder ("" for the root) → newest file time in it
+        self.old, self.previous = None, {}  # the export being replaced, and its manifest
 
-    def write(self, path: str, resource: Resource) -> None:
+    def carry_from(self, old: Path, previous: dict[str, tuple[str, str]]) -> None:
+        self.old, self.previous = old, previous
+
+    def write(self, path: str, resource: Resource | Carried) -> None:
         name, mtime = file_for(path), resource.last_modified.timestamp()
         if name in self.written:
             raise AssertionError(f"{path} rendered twice")
-        self._file(name, resource.body, mtime)
-        self._file(name + ".gz", resource.gzip, mtime)  # for gzip_static and CDNs that take precompressed files
-        self.written[name] = Written(resource.etag, resource.media_type, resource.cache_control(self.max_age), mtime,
-                                     resource.redirect)
+        if isinstance(resource, Carried):
+            self._carry(name, mtime)
+            self._carry(name + ".gz", mtime)
+            tag = self.previous[name][0]
+        else:
+            self._file(name, resource.body, mtime)
+            self._file(name + ".gz", resource.gzip, mtime)  # for gzip_static and CDNs that take precompressed files
+            tag = resource.etag
+        self.written[name] = Written(tag, resource.media_type, resource.cache_control(self.max_age), mtime,
+                                     resource.redirect, resource.recipe, isinstance(resource, Carried))
+
+    def _carry(self, name: str, mtime: float) -> None:
+        """The previous export's file, linked into this one: same bytes, same time (one inode)."""
+        self._folder(name, mtime)
+        try:
+            os.link(self.old / name, self.root / name)
+        except OSError:  # a file system without hard links: a copy, timed like the original
+            shutil.copyfile(self.old / name, self.root / name)
+            os.chmod(self.root / name, 0o644)
+            os.utime(self.root / name, (mtime, mtime))
 
     def add(self, written: dict[str, Written], folders: dict[str, float]) -> None:
         """What a worker wrote into the same folder."""
@@ -235,12 +273,15 @@ class Writer:
             os.utime(self.root / folder, (newest, newest))
         return self.written
 
-    def _file(self, name: str, data: bytes, mtime: float) -> None:
+    def _folder(self, name: str, mtime: float) -> None:
         folder = name.rpartition("/")[0]
         if folder not in self.folders:
             (self.root / folder).mkdir(parents=True, exist_ok=True)
             self.folders[folder] = mtime
         self.folders[folder] = max(self.folders[folder], mtime)
+
+    def _file(self, name: str, data: bytes, mtime: float) -> None:
+        self._folder(name, mtime)
         fd = os.open(self.root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             view = memoryview(data)
@@ -254,23 +295,37 @@ class Writer:
 
 HEADERS = "_headers"  # host configuration beside the documents (not a document of the Site)
 HOST_FILES = (HEADERS, MARKER, REDIRECTS, NGINX_REDIRECTS)  # files of an export that are not documents
-MANIFEST_HEAD = "# written by feeds build; the folder is replaced whole by the next. ETag and file of each document:"
+MANIFEST_HEAD = ("# written by feeds build; the folder is replaced whole by the next. "
+                 "ETag, recipe and file of each document:")
+NO_RECIPE = "-"  # a document rendered by every build
 
 
 def manifest(written: dict[str, Written]) -> str:
     """The export marker's text: each document's ETag, so the next build sees what changed without
-    reading the old files."""
-    return "\n".join([MANIFEST_HEAD, *(f"{w.etag} {name}" for name, w in sorted(written.items()))]) + "\n"
+    reading the old files, and its recipe, so it carries over what is made the same way."""
+    return "\n".join([MANIFEST_HEAD, *(f"{w.etag} {w.recipe or NO_RECIPE} {name}"
+                                       for name, w in sorted(written.items()))]) + "\n"
 
 
-def old_etags(out: Path) -> dict[str, str]:
+def manifest_of(out: Path) -> dict[str, tuple[str, str]]:
+    """File name → (ETag, recipe) of each document of an earlier export; {} for none, or for an
+    export from before recipes (it is then rendered whole, once)."""
     try:
         lines = (out / MARKER).read_text("utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return {}
-    if not lines or lines[0] != MANIFEST_HEAD:  # an export from before manifests
+    if not lines or lines[0] != MANIFEST_HEAD:
         return {}
-    return dict(reversed(line.split(" ", 1)) for line in lines[1:] if " " in line)
+    found = {}
+    for line in lines[1:]:
+        parts = line.split(" ", 2)
+        if len(parts) == 3:
+            found[parts[2]] = (parts[0], parts[1])
+    return found
+
+
+def old_etags(out: Path) -> dict[str, str]:
+    return {name: tag for name, (tag, _) in manifest_of(out).items()}
 
 
 def diff(written: dict[str, Written], out: Path) -> Changes:
@@ -294,4 +349,5 @@ def diff(written: dict[str, Written], out: Path) -> Changes:
             changes.changed.append(name)
     changes.removed = sorted(old - set(written))
     changes.immutable = {name for name, document in written.items() if document.cache_control == IMMUTABLE}
+    changes.carried = sum(document.carried for document in written.values())
     return changes

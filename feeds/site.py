@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
 import threading
+from dataclasses import dataclass, field
 from collections import OrderedDict
 from typing import Callable, Iterator, Mapping
 
@@ -21,8 +21,10 @@ from .catalog import Catalog
 from .channels import ALL, COUNTRY, THEME, Channel, channels
 from .config import Config
 from .filters import Filter, narrow
-from .listing import list_pages
+from .items import Item
+from .listing import ListPage, list_pages
 from .pages import Pages
+from .recipes import Recipes
 from .syndication import EntryCache, Feeds
 
 FILTERED_CACHE_BYTES = 16 * 2**20  # filtered feed documents kept per Site generation (and worker)
@@ -53,6 +55,7 @@ class Resource:
     immutable: bool = False  # a full archive page: its bytes never change, caches may keep it a year
     redirect: str | None = None  # a former address of an item: the server answers 301 to this site path
     gone: bool = False  # the page of a withdrawn item: the server answers 410 Gone with it
+    recipe: str = ""  # what the bytes were made from (feeds/recipes.py): equal recipes, equal bytes
     etag: str = field(init=False)
     gzip: bytes = field(init=False, repr=False)  # compressed once, here, never per request
     gzip_etag: str = field(init=False)
@@ -66,6 +69,21 @@ class Resource:
         object.__setattr__(self, "gzip", compress(self.body))
         object.__setattr__(self, "gzip_etag", etag(self.gzip))
         object.__setattr__(self, "http_date", http_date(self.last_modified))
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A document whose recipe is the one the previous export recorded for it: not rendered
+    again, its files are carried over from that export (feeds/export.py)."""
+    media_type: str
+    last_modified: dt.datetime
+    recipe: str
+    immutable: bool = False
+    redirect: str | None = None
+    gone: bool = False
+
+    def cache_control(self, max_age: int) -> str:
+        return IMMUTABLE if self.immutable else f"public, max-age={max_age}"
 
 
 @dataclass(frozen=True)
@@ -116,15 +134,21 @@ def build_site(catalog: Catalog, config: Config) -> Site:
     return Site(out, catalog, config, by_path, previews, render_filtered)
 
 
+Document = tuple[str, "Resource | Carried"]  # (site path, the document or where its files are)
+
+
 class Build:
     """What renders every document of the URL map, once, in an order that keeps memory flat.
 
     Its parts can be rendered apart: the pages, shares of the feeds (`feeds(part, parts)`) and
     spans of the item pages (`item_pages(start, stop)`), which is how `feeds build` spreads them
-    over worker processes."""
+    over worker processes. With `previous` (site path → recipe, from the export being replaced),
+    a document whose recipe is unchanged is yielded `Carried`, not rendered."""
 
-    def __init__(self, catalog: Catalog, config: Config):
+    def __init__(self, catalog: Catalog, config: Config, previous: Mapping[str, str] | None = None):
         self.catalog, self.config = catalog, config
+        self.previous = previous or {}
+        self.recipes = Recipes(config)
         self.channels = channels(catalog, config)
         self.pages = Pages(catalog, config, self.channels)
         # each channel's HTML list, in pages: the main channel's at /items/, the others' at their page
@@ -138,30 +162,56 @@ class Build:
         return (4 + lists + (feeds + len(self.channels)) * len(urls.FORMATS) + len(self.catalog.items)
                 + len(self.catalog.withdrawn) + len(self.catalog.redirects))
 
-    def documents(self) -> Iterator[tuple[str, Resource]]:
-        """(site path, Resource) of every document, each once."""
+    def documents(self) -> Iterator[Document]:
+        """(site path, document) of every document, each once."""
         yield from self.pages_documents()
         yield from self.feeds()
         yield from self.item_pages(0, len(self.catalog.items))
         yield from self.former_pages()
 
-    def pages_documents(self) -> Iterator[tuple[str, Resource]]:
+    def _made(self, path: str, kind: str, last_modified: dt.datetime, shows: tuple, render: Callable[[], bytes],
+              **flags) -> Document:
+        """The document at `path`: carried over when the previous export made it from the same
+        recipe, else rendered."""
+        recipe = self.recipes.of(path, kind, last_modified, sorted(flags.items()), shows)
+        media_type = urls.MEDIA_TYPES[kind]
+        if self.previous.get(path) == recipe:
+            return path, Carried(media_type, last_modified, recipe, **flags)
+        return path, Resource(render(), media_type, last_modified, recipe=recipe, **flags)
+
+    def _head(self, channel: Channel) -> tuple:
+        """What a page shows of a channel apart from its items (its names and addresses)."""
+        return (channel.id, channel.kind, channel.key, channel.name, channel.title, channel.description,
+                channel.page, channel.stem, channel.prev_archive, channel.next_archive)
+
+    def _shown(self, items) -> tuple:
+        return tuple(self.recipes.item(item) if isinstance(item, Item) else repr(item) for item in items)
+
+    def pages_documents(self) -> Iterator[Document]:
         """The index, lists, theme and country pages, OPML, and each feed's preview for browsers."""
         pages, updated = self.pages, self.channels[0].latest  # they list or count every item
-        yield "/", Resource(pages.index(), urls.MEDIA_TYPES["html"], updated)
+        html = urls.MEDIA_TYPES["html"]
+        # these four show every channel and its counts: always rendered, they are few
+        yield "/", Resource(pages.index(), html, updated)
         yield urls.OPML, Resource(pages.opml(), urls.MEDIA_TYPES["opml"], updated)
-        yield urls.THEMES, Resource(pages.topics(THEME), urls.MEDIA_TYPES["html"], updated)
-        yield urls.COUNTRIES, Resource(pages.topics(COUNTRY), urls.MEDIA_TYPES["html"], updated)
+        yield urls.THEMES, Resource(pages.topics(THEME), html, updated)
+        yield urls.COUNTRIES, Resource(pages.topics(COUNTRY), html, updated)
+        main = self._head(self.channels[0])
         for channel, pages_of_list in self.lists:
             for page in pages_of_list:
-                body = pages.items(page) if channel.kind == ALL else pages.topic(channel, page)
-                yield page.path, Resource(body, urls.MEDIA_TYPES["html"], page.last_modified)
+                yield self._list_page(channel, page, main)
         for channel in self.channels:
             for fmt in urls.FORMATS:  # what it shows is what the feed shows
-                yield urls.preview(channel.path(fmt)), Resource(pages.preview(channel, fmt), urls.MEDIA_TYPES["html"],
-                                                                channel.last_modified)
+                yield self._made(urls.preview(channel.path(fmt)), "html", channel.last_modified,
+                                 (self._head(channel), fmt, self._shown(channel.items), self._shown(channel.tombstones)),
+                                 lambda channel=channel, fmt=fmt: pages.preview(channel, fmt))
 
-    def feeds(self, part: int = 0, parts: int = 1) -> Iterator[tuple[str, Resource]]:
+    def _list_page(self, channel: Channel, page: ListPage, main: tuple) -> Document:
+        shows = (self._head(channel), main, page.number, page.newer, page.older, self._shown(page.items))
+        render = (lambda: self.pages.items(page)) if channel.kind == ALL else (lambda: self.pages.topic(channel, page))
+        return self._made(page.path, "html", page.last_modified, shows, render)
+
+    def feeds(self, part: int = 0, parts: int = 1) -> Iterator[Document]:
         """Every feed and archive page in every format; or one of `parts` shares of them, cut so
         that each share holds about as many items, for worker processes."""
         config = self.config
@@ -179,31 +229,34 @@ class Build:
         entries = EntryCache(share)
         feeds = Feeds(config, self.catalog.taxonomy, entries)
         for document in share:
+            shows = (self._head(document), document.updated, self._shown(document.items),
+                     self._shown(document.tombstones))
             for fmt in urls.FORMATS:
-                yield document.path(fmt), Resource(feeds.render(document, fmt), urls.MEDIA_TYPES[fmt],
-                                                   document.last_modified, immutable=document.complete)
+                yield self._made(document.path(fmt), fmt, document.last_modified, (fmt, shows),
+                                 lambda fmt=fmt: feeds.render(document, fmt), immutable=document.complete)
             entries.done(document)
 
-    def item_pages(self, start: int, stop: int) -> Iterator[tuple[str, Resource]]:
+    def item_pages(self, start: int, stop: int) -> Iterator[Document]:
         records = self.catalog.records
         for item in self.catalog.items[start:stop]:
             record = records.get(item.id)
-            yield urls.item_page(item.slug), Resource(self.pages.item(item), urls.MEDIA_TYPES["html"],
-                                                      record.touched if record else item.updated)
+            yield self._made(urls.item_page(item.slug), "html", record.touched if record else item.updated,
+                             (self.recipes.item(item),), lambda item=item: self.pages.item(item))
 
-    def former_pages(self) -> Iterator[tuple[str, Resource]]:
+    def former_pages(self) -> Iterator[Document]:
         """The pages of withdrawn items, and every former address of an item: a page that leads to
         the current one (the server answers 301 there; hosts that read `_redirects` or the nginx
         map do too)."""
-        html = urls.MEDIA_TYPES["html"]
         for record in self.catalog.withdrawn:
-            yield urls.item_page(record.slug), Resource(self.pages.withdrawn(record), html, record.touched, gone=True)
+            yield self._made(urls.item_page(record.slug), "html", record.touched, (repr(record),),
+                             lambda record=record: self.pages.withdrawn(record), gone=True)
         items = {item.id: item for item in self.catalog.items}
         for record in self.catalog.ledger.records:
             for former in record.former_slugs:
                 target = urls.item_page(record.slug)
-                yield urls.item_page(former), Resource(self.pages.moved(items.get(record.id, record)), html,
-                                                       record.touched, redirect=target)
+                shown = items.get(record.id, record)
+                yield self._made(urls.item_page(former), "html", record.touched, self._shown([shown]),
+                                 lambda shown=shown: self.pages.moved(shown), redirect=target)
 
 
 class BoundedCache:

@@ -159,7 +159,7 @@ def test_changes_are_found_from_the_manifest_and_without_one(site, tmp_path):
     out = tmp_path / "public"
     export(site, out)
     manifest = (out / MARKER).read_text()
-    assert f"{site['/feed.atom'].etag} feed.atom" in manifest.splitlines()
+    assert f"{site['/feed.atom'].etag} {site['/feed.atom'].recipe} feed.atom" in manifest.splitlines()
     (out / "feed.atom").write_bytes(b"edited by hand")  # the manifest still lists the built bytes
     assert export(site, out).changed == []
     (out / MARKER).write_text("written by feeds build; the folder is replaced whole by the next\n")  # older export

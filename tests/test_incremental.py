@@ -1,0 +1,170 @@
+"""A publish that carries over what did not change equals a build from nothing, byte for byte and
+time for time, through every kind of change a publisher makes; and renders only what changed."""
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from feeds.catalog import load_catalog
+from feeds.config import Config
+from feeds.export import publish_build, publishing
+from feeds.ledger import write_ledger
+from feeds.site import Build
+
+from .conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+import corpus  # noqa: E402
+
+START = 1_700_000_000
+BASE = "https://feeds.example.org/"
+
+
+def build(seeds: Path, out: Path, when: int, processes: int = 2, **settings):
+    """What `feeds build` does: read under the ledger, publish, write the ledger back."""
+    config = Config(seeds=seeds, base_url=BASE, tag_authority="feeds.example.org", feed_size=20, page_size=30,
+                    **settings)
+    catalog = load_catalog(seeds, config.tag_authority, now=dt.datetime.fromtimestamp(when, dt.timezone.utc))
+    with publishing(out):
+        changes = publish_build(Build(catalog, config), out, processes)
+    write_ledger(seeds, catalog.ledger)
+    return changes
+
+
+def tree(root: Path) -> dict:
+    """Every file's bytes and time, every folder's time and mode."""
+    found = {}
+    for folder, _, files in os.walk(root):
+        here = Path(folder)
+        found[here.relative_to(root).as_posix() + "/"] = (here.stat().st_mtime, here.stat().st_mode)
+        for name in files:
+            path = here / name
+            found[path.relative_to(root).as_posix()] = (path.read_bytes(), path.stat().st_mtime, path.stat().st_mode)
+    return found
+
+
+def replace_in(seeds: Path, old: str, new: str) -> None:
+    for path in sorted(seeds.glob("*.txt")):
+        text = path.read_text()
+        if old in text:
+            path.write_text(text.replace(old, new, 1))
+            return
+    raise AssertionError(f"{old!r} is in no digest file")
+
+
+def entry_of(seeds: Path, n: int) -> str:
+    """The n-th entry (date line, title, body) of the first digest file, as text."""
+    text = sorted(seeds.glob("*.txt"))[0].read_text()
+    blocks = text.split("\n\n")
+    # entries are date, title, body paragraphs; find the n-th date line and the next one
+    dates = [i for i, block in enumerate(blocks) if corpus_date(block)]
+    return "\n\n".join(blocks[dates[n]:dates[n + 1]]) + "\n\n"
+
+
+def corpus_date(block: str) -> bool:
+    try:
+        dt.datetime.strptime(block.strip(), "%d %B, %Y")
+        return True
+    except ValueError:
+        return False
+
+
+def add_file(seeds):
+    (seeds / "zz-2026-11.txt").write_text(
+        "21 November, 2026\n\nSeasonal workers from Guatemala prepare for farm jobs in Canada\n\n"
+        "Migrant workers attended pre-departure sessions on contracts and fair recruitment.\n\n"
+        "20 November, 2026\n\nPanama and Costa Rica agree on border management\n\n"
+        "The two governments signed a migration policy agreement on data sharing at the border.\n")
+
+
+def retitle(seeds):
+    title = entry_of(seeds, 3).split("\n\n")[1]
+    replace_in(seeds, title, title + " (updated)")
+
+
+def correct_body(seeds):
+    body = entry_of(seeds, 7).split("\n\n")[2]
+    replace_in(seeds, body, body.replace(" the ", " a ", 1))
+
+
+def fix_date(seeds):
+    date = entry_of(seeds, 11).split("\n\n")[0]
+    day = dt.datetime.strptime(date.strip(), "%d %B, %Y") - dt.timedelta(days=40)
+    replace_in(seeds, entry_of(seeds, 11), entry_of(seeds, 11).replace(date, f"{day:%-d %B, %Y}", 1))
+
+
+def withdraw(seeds):
+    replace_in(seeds, entry_of(seeds, 5), "")
+
+
+def restore(seeds):
+    path = sorted(seeds.glob("*.txt"))[0]
+    path.write_text(path.read_text() + "\n\n" + WITHDRAWN[0])
+
+
+def backfill(seeds):
+    (seeds / "aa-old.txt").write_text("3 March, 2015\n\nAn old release found in the archive\n\n"
+                                      "Border officials and migration policy in Belize.\n")
+
+
+def override(seeds):
+    records = [json.loads(line) for line in (seeds / "ledger.jsonl").read_text().splitlines() if line.startswith("{")]
+    slug = next(r["slug"] for r in records if "slug" in r and "withdrawn" not in r and "diaspora" not in r["themes"])
+    (seeds / "themes-overrides.toml").write_text(
+        f'[[item]]\nitem = "{slug}"\nadd = ["diaspora"]\nreason = "A story about a hometown association."\n')
+
+
+def nothing(seeds):
+    pass
+
+
+WITHDRAWN: list[str] = []
+CHANGES = [nothing, add_file, retitle, correct_body, fix_date, withdraw, restore, backfill, override, nothing]
+
+
+@pytest.fixture(scope="module")
+def start(tmp_path_factory):
+    seeds = tmp_path_factory.mktemp("corpus") / "seeds"
+    corpus.write(420, seeds, per_file=150)
+    WITHDRAWN.append(entry_of(seeds, 5))
+    return seeds
+
+
+def test_every_kind_of_change_publishes_what_a_build_from_nothing_does(start, tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(start, seeds)
+    out = tmp_path / "public"
+    build(seeds, out, START)
+    documents = None
+    for step, change in enumerate(CHANGES, 1):
+        change(seeds)
+        cold_seeds = tmp_path / f"cold-{step}" / "seeds"
+        shutil.copytree(seeds, cold_seeds)  # the same digests and the same ledger
+        when = START + step * 86400
+        changes = build(seeds, out, when)
+        build(cold_seeds, tmp_path / f"cold-{step}" / "public", when, processes=1)
+        assert tree(out) == tree(tmp_path / f"cold-{step}" / "public"), change.__name__
+        assert (seeds / "ledger.jsonl").read_bytes() == (cold_seeds / "ledger.jsonl").read_bytes()
+        documents = changes.unchanged + len(changes.added) + len(changes.changed)
+        rendered = documents - changes.carried
+        if change in (nothing, add_file, retitle, correct_body, override):
+            # what changed, and the lists and feeds that show it: a small part of the whole
+            assert rendered < documents // 5, (change.__name__, rendered, documents)
+        if change is nothing:
+            assert rendered == 4  # the index, the OPML list and the lists of themes and countries
+        shutil.rmtree(tmp_path / f"cold-{step}")
+
+
+def test_a_change_of_settings_renders_everything_again(start, tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(start, seeds)
+    out = tmp_path / "public"
+    build(seeds, out, START)
+    changes = build(seeds, out, START, title="Another title")
+    assert changes.carried == 0
+    changes = build(seeds, out, START, title="Another title")
+    assert changes.carried == changes.unchanged - 4

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from collections import OrderedDict
 from typing import Callable, Iterator, Mapping
 
@@ -81,9 +82,14 @@ class Carried:
     immutable: bool = False
     redirect: str | None = None
     gone: bool = False
+    render: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)  # if the file is not there
 
     def cache_control(self, max_age: int) -> str:
         return IMMUTABLE if self.immutable else f"public, max-age={max_age}"
+
+    def rendered(self) -> Resource:
+        return Resource(self.render(), self.media_type, self.last_modified, self.immutable, self.redirect, self.gone,
+                        self.recipe)
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,15 @@ class Build:
         self.lists = [(channel, list_pages(channel, urls.ITEMS if channel.kind == ALL else channel.page,
                                            config.page_size)) for channel in self.channels]
 
+    @cached_property
+    def feed_documents(self) -> list[Channel]:
+        """Every feed and archive page, oldest first, so an item's serialized elements are made at
+        its first document and dropped after its last, a few pages later, instead of all held to
+        the end; a share of them is a run of consecutive documents, so few items are serialized by
+        two shares (empty documents, which hold no item to share, first and in the first share)."""
+        return sorted((doc for channel in self.channels for doc in (channel, *channel.archives(self.config.feed_size))),
+                      key=lambda doc: (bool(doc.items), doc.items[-1].published if doc.items else None))
+
     def size(self) -> int:
         """How many documents `documents()` yields."""
         feeds = sum(1 + channel.archive_count(self.config.feed_size) for channel in self.channels)
@@ -173,11 +188,14 @@ class Build:
               **flags) -> Document:
         """The document at `path`: carried over when the previous export made it from the same
         recipe, else rendered."""
-        recipe = self.recipes.of(path, kind, last_modified, sorted(flags.items()), shows)
+        recipe = self._recipe(path, kind, last_modified, shows, **flags)
         media_type = urls.MEDIA_TYPES[kind]
         if self.previous.get(path) == recipe:
-            return path, Carried(media_type, last_modified, recipe, **flags)
+            return path, Carried(media_type, last_modified, recipe, **flags, render=render)
         return path, Resource(render(), media_type, last_modified, recipe=recipe, **flags)
+
+    def _recipe(self, path: str, kind: str, last_modified: dt.datetime, shows: tuple, **flags) -> str:
+        return self.recipes.of(path, kind, last_modified, sorted(flags.items()), shows)
 
     def _head(self, channel: Channel) -> tuple:
         """What a page shows of a channel apart from its items (its names and addresses)."""
@@ -215,12 +233,7 @@ class Build:
         """Every feed and archive page in every format; or one of `parts` shares of them, cut so
         that each share holds about as many items, for worker processes."""
         config = self.config
-        # oldest documents first, so an item's serialized elements are made at its first document
-        # and dropped after its last, a few pages later, instead of all held to the end; a share
-        # is a run of consecutive documents, so few items are serialized by two shares
-        # (empty documents, which hold no item to share, first and in the first share)
-        documents = sorted((doc for channel in self.channels for doc in (channel, *channel.archives(config.feed_size))),
-                           key=lambda doc: (bool(doc.items), doc.items[-1].published if doc.items else None))
+        documents = self.feed_documents
         total, seen, share = sum(len(doc.items) for doc in documents), 0, []
         for document in documents:
             if part == min(seen * parts // total, parts - 1) if total else part == 0:
@@ -237,11 +250,23 @@ class Build:
             entries.done(document)
 
     def item_pages(self, start: int, stop: int) -> Iterator[Document]:
-        records = self.catalog.records
         for item in self.catalog.items[start:stop]:
-            record = records.get(item.id)
-            yield self._made(urls.item_page(item.slug), "html", record.touched if record else item.updated,
-                             (self.recipes.item(item),), lambda item=item: self.pages.item(item))
+            yield self._made(urls.item_page(item.slug), "html", self._touched(item), (self.recipes.item(item),),
+                             lambda item=item: self.pages.item(item))
+
+    def _touched(self, item: Item) -> dt.datetime:
+        record = self.catalog.records.get(item.id)
+        return record.touched if record else item.updated
+
+    def stale(self) -> float:
+        """The share of item pages whose recipe is not the previous export's: what is left to render,
+        known before rendering (item pages are most documents)."""
+        items = self.catalog.items
+        if not items:
+            return 0.0
+        made = sum(self.previous.get(urls.item_page(item.slug)) == self._recipe(
+            urls.item_page(item.slug), "html", self._touched(item), (self.recipes.item(item),)) for item in items)
+        return 1 - made / len(items)
 
     def former_pages(self) -> Iterator[Document]:
         """The pages of withdrawn items, and every former address of an item: a page that leads to

@@ -134,7 +134,11 @@ def start(tmp_path_factory):
     return seeds
 
 
-def test_every_kind_of_change_publishes_what_a_build_from_nothing_does(start, tmp_path):
+@pytest.mark.parametrize("workers", ["when most is to render", "always"])
+def test_every_kind_of_change_publishes_what_a_build_from_nothing_does(start, tmp_path, monkeypatch, workers):
+    import feeds.export
+    if workers == "always":  # the forked workers carry documents over too
+        monkeypatch.setattr(feeds.export, "MOSTLY_CARRIED", -1)
     seeds = tmp_path / "seeds"
     shutil.copytree(start, seeds)
     out = tmp_path / "public"
@@ -168,3 +172,43 @@ def test_a_change_of_settings_renders_everything_again(start, tmp_path):
     assert changes.carried == 0
     changes = build(seeds, out, START, title="Another title")
     assert changes.carried == changes.unchanged - 4
+
+
+def test_files_changed_or_added_by_hand_do_not_outlive_the_next_publishes(start, tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(start, seeds)
+    out = tmp_path / "public"
+    build(seeds, out, START)
+    build(seeds, out, START)  # the first export is now the standby
+    cold = tree(out)
+    (out / "feed.atom").write_bytes(b"edited by hand")  # in the live export: not carried over
+    (tmp_path / ".public.standby" / "stray.html").write_text("added by hand")  # in the standby: removed
+    (tmp_path / ".public.standby" / "feed.rss").write_bytes(b"edited by hand")  # in the standby: written again
+    build(seeds, out, START)
+    assert tree(out) == cold
+    build(seeds, out, START)  # the hand-edited live export is the standby now
+    assert tree(out) == cold
+
+
+def test_a_publish_killed_while_updating_the_standby_is_mended_by_the_next(start, tmp_path, monkeypatch):
+    import feeds.export
+    seeds = tmp_path / "seeds"
+    shutil.copytree(start, seeds)
+    out = tmp_path / "public"
+    build(seeds, out, START)
+    build(seeds, out, START)
+    cold = tree(out)
+    writes = iter(range(50))
+
+    def dies_midway(self, path, resource, original=feeds.export.Writer.write):
+        if next(writes, None) is None:
+            raise KeyboardInterrupt
+        original(self, path, resource)
+
+    monkeypatch.setattr(feeds.export.Writer, "write", dies_midway)
+    with pytest.raises(KeyboardInterrupt):
+        build(seeds, out, START, processes=1)
+    monkeypatch.undo()
+    assert tree(out) == cold  # the live export untouched
+    build(seeds, out, START)
+    assert tree(out) == cold

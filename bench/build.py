@@ -111,7 +111,10 @@ def one(n: int, work: Path) -> dict:
     write_ledger(config.seeds, catalog.ledger)
     times["ledger"] = time.perf_counter() - start
     files = sum(len(names) for _, _, names in os.walk(work / "public"))
+    largest = max((path.stat().st_size, path.relative_to(work / "public").as_posix())
+                  for path in (work / "public").rglob("*.html"))
     return {"n": n, **times, "total": sum(times.values()), "documents": len(changes.added), "files": files,
+            "largest_html": largest,
             "catalog_mb": catalog_mb, "tree_mb": memory.stop(), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
@@ -139,6 +142,9 @@ def main() -> int:
         print(f"| {r['n']:,} | {r['read']:.2f} | {r['classify']:.2f} | {r['render_write']:.2f} | {r['ledger']:.2f} | "
               f"{r['total']:.2f} | {r['documents']:,} | {r['files']:,} | {r['catalog_mb']:.0f} | {r['peak_mb']:.0f} | "
               f"{r['worker_mb']:.0f} | {r['tree_mb']:.0f} |")
+    for r in rows:
+        size, name = r["largest_html"]
+        print(f"\n{r['n']:,} items: largest HTML page {name}, {size / 1024:.0f} KB")
     if len(rows) > 1:
         print(f"\ngrowth: {rows[-1]['n'] // rows[-2]['n']}× the items took "
               f"{rows[-1]['total'] / rows[-2]['total']:.1f}× the time")

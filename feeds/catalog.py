@@ -7,6 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .digest import read_folder
+from .factcache import FactCache
 from .identity import Change
 from .items import Item, publish_items, search_text
 from .ledger import Ledger, Record, read_ledger
@@ -64,16 +65,18 @@ class Catalog:
 
 
 def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = None, processes: int = 1,
-                 now: dt.datetime | None = None, ledger: Ledger | None = None) -> Catalog:
+                 now: dt.datetime | None = None, ledger: Ledger | None = None,
+                 facts: FactCache | None = None) -> Catalog:
     """Read every digest file and the ledger beside them (or the one given), and make the catalog
     as published at `now` (default: SOURCE_DATE_EPOCH or the clock); raises DigestError naming
     every problem. Nothing is written: the caller saves `catalog.ledger` once it is published.
-    `processes` > 1 (`feeds build`) spreads the classifying over this process and forked workers."""
+    `processes` > 1 (`feeds build`) spreads the classifying over this process and forked workers;
+    `facts` holds what earlier builds read (feeds/factcache.py)."""
     taxonomy = taxonomy or Taxonomy.shipped()
     reading = read_folder(seeds)
     ledger = read_ledger(seeds) if ledger is None else ledger
     overrides = read_overrides(seeds, [theme.slug for theme in taxonomy.themes])
-    items, reconciled = publish_items(reading.entries, taxonomy, tag_authority, processes, ledger, now, overrides)
+    items, reconciled = publish_items(reading.entries, taxonomy, tag_authority, processes, ledger, now, overrides, facts)
     twice = []
     for record in reconciled.ledger.records if overrides else ():
         first, *more = overrides.naming(record.id, (record.slug, *record.former_slugs)) or [None]

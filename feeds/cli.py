@@ -21,7 +21,8 @@ import click
 from . import urls, websub
 from .catalog import Catalog, load_catalog
 from .config import FILE as SETTINGS_FILE, Config, placeholder
-from .export import MARKER, ExportError, publish_build, publishing, target
+from .export import MARKER, ExportError, facts_file, publish_build, publishing, target
+from .factcache import FactCache
 from .ledger import NAME as LEDGER, build_time, locked as ledger_lock, write_ledger
 from .problems import DigestError
 from .serving import DEFAULT_SERVER, SERVERS
@@ -57,7 +58,7 @@ def configure(config_file: Path | None = None, **flags) -> Config:
         raise click.UsageError(str(e)) from None
 
 
-def read(config: Config, processes: int = 1) -> Catalog:
+def read(config: Config, processes: int = 1, facts: FactCache | None = None) -> Catalog:
     """The catalog as published now, or every problem as path:line: message on stderr and exit
     status 1."""
     try:
@@ -65,7 +66,7 @@ def read(config: Config, processes: int = 1) -> Catalog:
     except ValueError as e:
         raise click.UsageError(str(e)) from None
     try:
-        catalog = load_catalog(config.seeds, config.tag_authority, processes=processes, now=now)
+        catalog = load_catalog(config.seeds, config.tag_authority, processes=processes, now=now, facts=facts)
     except DigestError as e:
         fail([*e.problems, *(f"{w.path}:{w.line}: warning: {w.message}" for w in e.warnings)])
     for warning in catalog.warnings:
@@ -328,8 +329,9 @@ def build(seeds, config_file, out, base_url, hub, new_ledger):
         # the ledger is read, published and written back under one lock: a server on the same
         # seeds does not date the same change a second time
         with ledger_lock(config.seeds):
+            facts = FactCache(facts_file(out))  # what the last build into `out` read: only new text is classified
             with without_cycle_collection():
-                catalog = read(config, processes)
+                catalog = read(config, processes, facts)
             if (config.seeds.is_dir() and not (config.seeds / LEDGER).exists() and not new_ledger
                     and (target(out) / MARKER).is_file()):
                 fail([f"{config.seeds / LEDGER}: no ledger, but {out} holds an earlier export: without the ledger "
@@ -341,6 +343,7 @@ def build(seeds, config_file, out, base_url, hub, new_ledger):
                 with Progress("building", site.size()) as progress:
                     # streamed: each document is written as it is rendered, never all held at once
                     changes = publish_build(site, out, processes, progress)
+            facts.save()
             try:
                 write_ledger(config.seeds, catalog.ledger)
             except OSError as e:

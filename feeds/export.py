@@ -180,6 +180,12 @@ def _write_part(task: tuple[str, tuple]):  # in a worker, or this process
     return writer.written, writer.folders
 
 
+def facts_file(out: Path) -> Path:
+    """Where a build into `out` keeps what it read of the digests, for the next (feeds/factcache.py)."""
+    out = target(out)
+    return out.with_name(f".{out.name}.facts")
+
+
 def standby_of(out: Path) -> Path:
     """Where the export a publish replaced is kept, for the next publish to bring up to date."""
     return out.with_name(f".{out.name}.standby")

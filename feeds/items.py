@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slugify import slugify
 
@@ -21,6 +22,9 @@ from .problems import DigestError, Problem, quote
 from .overrides import Override, Overrides
 from .themes import Match, Taxonomy
 from .workers import alongside
+
+if TYPE_CHECKING:
+    from .factcache import FactCache
 
 SLUG_LENGTH = 80
 SUMMARY_LENGTH = 280
@@ -107,7 +111,7 @@ def overridden(evidence: dict[str, tuple[Match, ...]], override: Override, order
 
 def publish_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, processes: int = 1,
                   ledger: Ledger | None = None, now: dt.datetime | None = None,
-                  overrides: Overrides | None = None) -> tuple[list[Item], Reconciled]:
+                  overrides: Overrides | None = None, facts: FactCache | None = None) -> tuple[list[Item], Reconciled]:
     """Items newest first, and the ledger after publishing them at `now` (default: `build_time()`).
     Entries are given in digest order (files by name, then by line).
 
@@ -129,7 +133,7 @@ def publish_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, 
         raise DigestError(problems)
 
     unique = list(first.values())
-    found = read_all(unique, taxonomy, processes)
+    found = read_all(unique, taxonomy, processes, facts)
     order = tuple(theme.slug for theme in taxonomy.themes)
     drafts = [Draft(entry.date, entry.title, entry.paragraphs, tuple(evidence), tuple(where), entry.source, slug, order)
               for ((_, slug), entry), (_, _, evidence, where) in zip(first.items(), found)]
@@ -181,8 +185,23 @@ def _facts_of(span: tuple[int, int]) -> tuple[int, list[Facts]]:  # in a forked 
                      for place, paragraphs, evidence, where in (facts(entry, taxonomy) for entry in entries[span[0]:span[1]])]
 
 
-def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[Facts]:
+def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int, cache: FactCache | None = None) -> list[Facts]:
+    """The facts of each entry; with a cache (and the shipped taxonomy, which the cache's key
+    covers), only of the entries it does not hold."""
+    if cache is None or taxonomy is not Taxonomy.shipped():
+        return _read_all(entries, taxonomy, processes)
+    found = [cache.get(entry) for entry in entries]
+    missing = [i for i, facts in enumerate(found) if facts is None]
+    for i, facts in zip(missing, _read_all([entries[i] for i in missing], taxonomy, processes)):
+        found[i] = facts
+        cache.put(entries[i], facts)
+    return found
+
+
+def _read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[Facts]:
     global _WORK
+    if not entries:
+        return []
     used = processes if len(entries) >= PARALLEL_FROM else 1  # starting processes costs more than few entries
     _WORK = (entries, taxonomy)
     try:

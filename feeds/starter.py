@@ -107,7 +107,8 @@ def create(folder: Path, base_url: str | None, title: str, today: dt.date) -> li
         folder / FILE: settings(base_url, title, today),
         folder / "seeds" / EXAMPLE: example_digest(today),
         folder / NGINX: nginx_block((folder / "public").resolve(), base_url, folder.resolve().name),
-        folder / ".gitignore": "/public/\n/.public.lock\nseeds/.ledger.lock\n",
+        # the export, and what `feeds build` keeps beside it: its lock, the standby, the facts it read
+        folder / ".gitignore": "/public/\n/.public.lock\n/.public.standby/\n/.public.facts\nseeds/.ledger.lock\n",
     }
     tomllib.loads(written[folder / FILE])  # what it wrote, it can read
     folder.mkdir(parents=True, exist_ok=True)

@@ -43,7 +43,8 @@ def test_failed_build_leaves_the_earlier_export_untouched(seeds, tmp_path):
     result = run_feeds("build", "--seeds", seeds.folder, "--out", out)
     assert result.returncode == 1 and "later.txt:3: entry 'Broken' has a title but no body" in result.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".public.lock", "public", "seeds"]
+    # beside the export: its lock and what the last build read (no half-written folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".public.facts", ".public.lock", "public", "seeds"]
 
 
 def test_build_reports_what_changed(seeds, tmp_path):

@@ -116,7 +116,8 @@ def test_fault(tmp_path, published, name):
             assert fragment in result.stderr, result.stderr
         assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # nothing half-written
         # no half-written folder (the standby is the export an earlier publish replaced)
-        assert sorted(set(os.listdir(tmp_path)) - {".public.standby"}) == [".public.lock", "good", "public", "seeds"]
+        assert sorted(set(os.listdir(tmp_path)) - {".public.standby", ".public.facts"}) == [
+            ".public.lock", "good", "public", "seeds"]
     else:
         assert result.returncode == 0, result.stderr
         titles = [e.title for e in feedparser.parse((out / "feed.atom").read_bytes()).entries]

@@ -11,7 +11,8 @@ import pytest
 
 from feeds.catalog import load_catalog
 from feeds.config import Config
-from feeds.export import publish_build, publishing
+from feeds.export import facts_file, publish_build, publishing
+from feeds.factcache import FactCache
 from feeds.ledger import write_ledger
 from feeds.site import Build
 
@@ -25,12 +26,16 @@ BASE = "https://feeds.example.org/"
 
 
 def build(seeds: Path, out: Path, when: int, processes: int = 2, **settings):
-    """What `feeds build` does: read under the ledger, publish, write the ledger back."""
+    """What `feeds build` does: read under the ledger (classifying only the text the last build
+    into `out` did not read), publish, write the ledger back."""
     config = Config(seeds=seeds, base_url=BASE, tag_authority="feeds.example.org", feed_size=20, page_size=30,
                     **settings)
-    catalog = load_catalog(seeds, config.tag_authority, now=dt.datetime.fromtimestamp(when, dt.timezone.utc))
+    facts = FactCache(facts_file(out))
+    catalog = load_catalog(seeds, config.tag_authority, now=dt.datetime.fromtimestamp(when, dt.timezone.utc),
+                           facts=facts, processes=processes)
     with publishing(out):
         changes = publish_build(Build(catalog, config), out, processes)
+    facts.save()
     write_ledger(seeds, catalog.ledger)
     return changes
 
@@ -212,3 +217,23 @@ def test_a_publish_killed_while_updating_the_standby_is_mended_by_the_next(start
     assert tree(out) == cold  # the live export untouched
     build(seeds, out, START)
     assert tree(out) == cold
+
+
+def test_only_text_not_read_before_is_classified(start, tmp_path, monkeypatch):
+    import feeds.items
+    seeds = tmp_path / "seeds"
+    shutil.copytree(start, seeds)
+    out = tmp_path / "public"
+    build(seeds, out, START)
+    classified = []
+    original = feeds.items._read_all
+    monkeypatch.setattr(feeds.items, "_read_all", lambda entries, *rest: classified.extend(entries) or original(entries, *rest))
+    add_file(seeds)
+    build(seeds, out, START + 86400, processes=1)
+    assert sorted(entry.title for entry in classified) == [
+        "Panama and Costa Rica agree on border management",
+        "Seasonal workers from Guatemala prepare for farm jobs in Canada"]
+    (tmp_path / ".public.facts").write_bytes(b"not marshal")  # unreadable: everything is read again
+    classified.clear()
+    build(seeds, out, START + 2 * 86400, processes=1)
+    assert len(classified) == 422

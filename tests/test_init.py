@@ -52,7 +52,7 @@ def test_init_build_and_nginx_make_a_working_site_from_an_empty_folder(tmp_path)
     nginx = Nginx(tmp_path, folder / "public", server=folder / "nginx.conf", edits=("listen",))
     assert run_feeds("init", folder, "--base-url", nginx.base).returncode == 0
     build = run_feeds("build", cwd=folder)
-    assert build.returncode == 0 and "(62 added, 0 changed, 0 removed, 0 unchanged)" in build.stdout, build.stderr
+    assert build.returncode == 0 and "(62 added, 0 changed, 0 removed, 0 unchanged; 62 rendered" in build.stdout, build.stderr
     nginx.start()
     try:
         d = feedparser.parse(nginx.base + "feed.atom")

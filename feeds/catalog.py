@@ -73,7 +73,7 @@ def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = No
     `processes` > 1 (`feeds build`) spreads the classifying over this process and forked workers;
     `facts` holds what earlier builds read (feeds/factcache.py)."""
     taxonomy = taxonomy or Taxonomy.shipped()
-    reading = read_folder(seeds)
+    reading = read_folder(seeds, facts)
     ledger = read_ledger(seeds) if ledger is None else ledger
     overrides = read_overrides(seeds, [theme.slug for theme in taxonomy.themes])
     items, reconciled = publish_items(reading.entries, taxonomy, tag_authority, processes, ledger, now, overrides, facts)

@@ -13,9 +13,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from . import dates
 from .problems import DigestError, Problem, quote
+
+if TYPE_CHECKING:
+    from .factcache import FactCache
 
 MAX_LINE = 20_000  # characters; the longest real paragraph is a few thousand
 MAX_TITLE = 300
@@ -209,8 +213,9 @@ def digest_paths(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and not p.name.startswith("."))
 
 
-def read_folder(folder: Path) -> Reading:
-    """Every ``*.txt`` in the folder, in name order; problems of all files are gathered."""
+def read_folder(folder: Path, cache: FactCache | None = None) -> Reading:
+    """Every ``*.txt`` in the folder, in name order; problems of all files are gathered. With a
+    cache (feeds/factcache.py), a file whose bytes it has read before is not parsed again."""
     if not folder.is_dir():
         what = "does not exist" if not folder.exists() else "is a file, not a folder"
         raise DigestError([Problem(str(folder), 0, f"the seeds folder {what}")])
@@ -228,7 +233,7 @@ def read_folder(folder: Path) -> Reading:
             problems.append(Problem(str(path), 0, "not a regular file (a folder or a broken link?)"))
             continue
         try:
-            reading = read_file(path)
+            reading = cache.read(path, read_file) if cache is not None else read_file(path)
         except DigestError as e:
             problems += e.problems
             warnings += e.warnings

@@ -219,21 +219,24 @@ def test_a_publish_killed_while_updating_the_standby_is_mended_by_the_next(start
     assert tree(out) == cold
 
 
-def test_only_text_not_read_before_is_classified(start, tmp_path, monkeypatch):
+def test_only_files_and_text_not_read_before_are_parsed_and_classified(start, tmp_path, monkeypatch):
+    import feeds.digest
     import feeds.items
     seeds = tmp_path / "seeds"
     shutil.copytree(start, seeds)
     out = tmp_path / "public"
     build(seeds, out, START)
-    classified = []
-    original = feeds.items._read_all
-    monkeypatch.setattr(feeds.items, "_read_all", lambda entries, *rest: classified.extend(entries) or original(entries, *rest))
+    classified, parsed = [], []
+    read_all, read_file = feeds.items._read_all, feeds.digest.read_file
+    monkeypatch.setattr(feeds.items, "_read_all", lambda entries, *rest: classified.extend(entries) or read_all(entries, *rest))
+    monkeypatch.setattr(feeds.digest, "read_file", lambda path: parsed.append(path.name) or read_file(path))
     add_file(seeds)
     build(seeds, out, START + 86400, processes=1)
+    assert parsed == ["zz-2026-11.txt"]
     assert sorted(entry.title for entry in classified) == [
         "Panama and Costa Rica agree on border management",
         "Seasonal workers from Guatemala prepare for farm jobs in Canada"]
     (tmp_path / ".public.facts").write_bytes(b"not marshal")  # unreadable: everything is read again
-    classified.clear()
+    classified.clear(), parsed.clear()
     build(seeds, out, START + 2 * 86400, processes=1)
-    assert len(classified) == 422
+    assert len(classified) == 422 and len(parsed) == 4

@@ -13,10 +13,12 @@ that changed over the last two builds, not the whole tree: on this machine's dis
 from __future__ import annotations
 
 import ctypes
+import errno
 import fcntl
 import glob
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -195,6 +197,8 @@ def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
              previous: dict[str, tuple[str, str]]) -> Changes:
     """`previous`: the manifest of the export in `out`, whose files a carried document links to."""
     standby = standby_of(out)
+    if standby.is_symlink():  # only ever a folder this build made; never followed
+        standby.unlink()
     present = manifest_of(standby) if out.is_dir() else {}
     if present:
         new = standby
@@ -284,34 +288,44 @@ class Writer:
         if name in self.written:
             raise AssertionError(f"{path} rendered twice")
         held = self.target.present.get(name)
-        if isinstance(resource, Carried) and not _timed(self.target.old / name, mtime):
-            resource = resource.rendered()  # the live export's file is gone or was changed by hand
-        if held is not None and resource.recipe and held[1] == resource.recipe and _timed(self.root / name, mtime):
+        if isinstance(resource, Carried) and not _intact(self.target.old, name, mtime):
+            resource = resource.rendered()  # the live export's files are gone or were changed by hand
+        if held is not None and resource.recipe and held[1] == resource.recipe and _intact(self.root, name, mtime):
             self._folder(name, mtime)  # the standby has it: same recipe, same bytes and time
             tag = held[0]
         elif isinstance(resource, Carried):
-            self._carry(name, mtime, held is not None)
-            self._carry(name + ".gz", mtime, held is not None)
+            self._carry(name, mtime)
+            self._carry(name + ".gz", mtime)
             tag = self.target.previous[name][0]
         else:
-            self._file(name, resource.body, mtime, held is not None)
-            # for gzip_static and CDNs that take precompressed files
-            self._file(name + ".gz", resource.gzip, mtime, held is not None)
+            self._file(name, resource.body, mtime)
+            self._file(name + ".gz", resource.gzip, mtime)  # for gzip_static and CDNs that take precompressed files
             tag = resource.etag
         self.written[name] = Written(tag, resource.media_type, resource.cache_control(self.max_age), mtime,
                                      resource.redirect, resource.recipe, isinstance(resource, Carried))
 
-    def _carry(self, name: str, mtime: float, replace: bool) -> None:
+    def _carry(self, name: str, mtime: float) -> None:
         """The live export's file, linked into this one: same bytes, same time (one inode)."""
         self._folder(name, mtime)
-        if replace:
-            _unlink(self.root / name)
+        self._clear(name)
         try:
             os.link(self.target.old / name, self.root / name)
-        except OSError:  # a file system without hard links: a copy, timed like the original
-            shutil.copyfile(self.target.old / name, self.root / name)
+        except OSError as e:
+            if e.errno not in NO_LINKS:
+                raise
+            shutil.copyfile(self.target.old / name, self.root / name)  # a copy, timed like the original
             os.chmod(self.root / name, 0o644)
             os.utime(self.root / name, (mtime, mtime))
+
+    def _clear(self, name: str) -> None:
+        """In the standby, whatever is at `name` goes first: a file there is never written into
+        (it may be a hard link to the live export's)."""
+        if self.target.present:
+            path = self.root / name
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                _unlink(path)
 
     def add(self, written: dict[str, Written], folders: dict[str, float]) -> None:
         """What a worker wrote into the same folder."""
@@ -326,11 +340,11 @@ class Writer:
         has removed; then folders readable and timed like their newest file, so two builds are
         identical trees."""
         stamp = self.written["index.html"].mtime if "index.html" in self.written else 0
-        self._file(HEADERS, headers_file(self.written, self.max_age).encode(), stamp, True)
+        self._file(HEADERS, headers_file(self.written, self.max_age).encode(), stamp)
         redirects = {"/" + name.removesuffix("index.html"): w for name, w in self.written.items() if w.redirect}
         # the index lists every title, so it changed whenever an address did
-        self._file(REDIRECTS, redirects_file(redirects).encode(), stamp, True)
-        self._file(NGINX_REDIRECTS, nginx_map(redirects).encode(), stamp, True)
+        self._file(REDIRECTS, redirects_file(redirects).encode(), stamp)
+        self._file(NGINX_REDIRECTS, nginx_map(redirects).encode(), stamp)
         for folder, newest in list(self.folders.items()):
             while folder:
                 folder = folder.rpartition("/")[0]
@@ -338,22 +352,29 @@ class Writer:
         if self.target.present:  # the standby: remove what the new export does not have
             keep = {*self.written, *(name + ".gz" for name in self.written), *HOST_FILES}
             emptied = []
-            for folder, files in _walk(self.root):
-                for name in files:
-                    if name not in keep:
-                        os.unlink(self.root / name)
+            for folder, files, links in _walk(self.root):
+                for name in [*(name for name in files if name not in keep), *links]:
+                    os.unlink(self.root / name)  # a symbolic link is never part of an export
                 if folder not in self.folders:
                     emptied.append(folder)
             for folder in sorted(emptied, key=lambda f: f.count("/"), reverse=True):
                 os.rmdir(self.root / folder)
-        self._file(MARKER, manifest(self.written).encode(), stamp, True)
-        for folder, newest in self.folders.items():
+        # folders readable and timed, the root last, then the manifest: a build killed before it
+        # leaves a standby the next build does not trust
+        for folder, newest in sorted(self.folders.items(), key=lambda f: f[0] == ""):
             path = self.root / folder
             if folder not in self.target.existing:
                 os.chmod(path, 0o755)  # mkdtemp makes folders private; a strict umask would too
                 os.utime(path, (newest, newest))
-            elif os.stat(path).st_mtime != newest:  # the standby's folders: only those that changed
-                os.utime(path, (newest, newest))
+            else:  # the standby's folders: only those that changed
+                status = os.lstat(path)
+                if stat.S_IMODE(status.st_mode) != 0o755:
+                    os.chmod(path, 0o755)
+                if status.st_mtime != newest:
+                    os.utime(path, (newest, newest))
+        root_time = self.folders.get("", stamp)
+        self._file(MARKER, manifest(self.written).encode(), stamp)
+        os.utime(self.root, (root_time, root_time))  # the manifest's writing moved it
         return self.written
 
     def _folder(self, name: str, mtime: float) -> None:
@@ -364,10 +385,9 @@ class Writer:
             self.folders[folder] = mtime
         self.folders[folder] = max(self.folders[folder], mtime)
 
-    def _file(self, name: str, data: bytes, mtime: float, replace: bool = False) -> None:
+    def _file(self, name: str, data: bytes, mtime: float) -> None:
         self._folder(name, mtime)
-        if replace:
-            _unlink(self.root / name)
+        self._clear(name)
         fd = os.open(self.root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             view = memoryview(data)
@@ -379,20 +399,39 @@ class Writer:
             os.close(fd)
 
 
-def _timed(path: Path, mtime: float) -> bool:
-    """Whether the file is there with the time it was written with (not changed by hand since)."""
-    try:
-        return os.stat(path).st_mtime == mtime
-    except FileNotFoundError:
-        return False
+NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP}  # a file system without hard links
 
 
-def _walk(root: Path) -> Iterator[tuple[str, list[str]]]:
-    """(folder, its files) under `root`, as names relative to it ("" for the root)."""
-    for folder, _, files in os.walk(root):
-        relative = os.path.relpath(folder, root)
-        prefix = "" if relative == "." else relative + "/"
-        yield prefix.rstrip("/"), [prefix + name for name in files]
+def _intact(root: Path, name: str, mtime: float) -> bool:
+    """Whether a document's file and .gz twin are there in `root` as a build wrote them: regular
+    files, readable by all, with its time (a file changed by hand has another)."""
+    for path in (root / name, root / (name + ".gz")):
+        try:
+            status = os.lstat(path)
+        except OSError:
+            return False
+        if not stat.S_ISREG(status.st_mode) or stat.S_IMODE(status.st_mode) != 0o644 or status.st_mtime != mtime:
+            return False
+    return True
+
+
+def _walk(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """(folder, its files, its symbolic links) under `root`, as names relative to it ("" for the
+    root); symbolic links to folders are listed, not followed."""
+    pending = [""]
+    while pending:
+        folder = pending.pop()
+        files, links = [], []
+        with os.scandir(root / folder) as entries:
+            for entry in entries:
+                name = f"{folder}/{entry.name}" if folder else entry.name
+                if entry.is_symlink():
+                    links.append(name)
+                elif entry.is_dir():
+                    pending.append(name)
+                else:
+                    files.append(name)
+        yield folder, files, links
 
 
 def _unlink(path: Path) -> None:
@@ -440,7 +479,7 @@ def diff(written: dict[str, Written], out: Path, previous: dict[str, tuple[str, 
     previous = manifest_of(out) if previous is None else previous
     old = set(previous)
     if not previous and out.is_dir():  # an export from before manifests: its files say what it has
-        old = {name for _, files in _walk(out) for name in files}
+        old = {name for _, files, _ in _walk(out) for name in files}
     old = {name for name in old if not name.endswith(".gz") and name not in HOST_FILES}
     etags = {name: tag for name, (tag, _) in previous.items()}
     changes = Changes()

@@ -21,8 +21,12 @@ from .config import Config
 from .items import Item
 
 PACKAGE = Path(__file__).resolve().parent
-LIBRARIES = ("feedgen", "lxml", "Jinja2", "MarkupSafe", "isal", "python-slugify", "Werkzeug")
-NOT_SHOWN = ("seeds", "out", "config_file", "last_good")  # settings no document depends on
+# what reads or writes what a document shows: the serializers, the date reader, the slugs, the
+# country names (pycountry's release decides "Bolivia, Plurinational State of" or not)
+LIBRARIES = ("feedgen", "lxml", "Jinja2", "MarkupSafe", "isal", "python-slugify", "text-unidecode", "Werkzeug",
+             "python-dateutil", "pycountry")
+# settings no document depends on: where things are, and how the server answers
+NOT_SHOWN = ("seeds", "out", "config_file", "last_good", "cache_max_age", "max_limit", "reload_interval")
 
 
 @cache

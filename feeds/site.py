@@ -197,10 +197,16 @@ class Build:
     def _recipe(self, path: str, kind: str, last_modified: dt.datetime, shows: tuple, **flags) -> str:
         return self.recipes.of(path, kind, last_modified, sorted(flags.items()), shows)
 
+    @staticmethod
+    def _names(channel: Channel) -> tuple:
+        """What a page shows of a channel apart from its items: its names, its page, its current
+        feeds (not its archive pages, which come and go as it grows)."""
+        return channel.id, channel.kind, channel.key, channel.name, channel.title, channel.description, channel.page
+
     def _head(self, channel: Channel) -> tuple:
-        """What a page shows of a channel apart from its items (its names and addresses)."""
-        return (channel.id, channel.kind, channel.key, channel.name, channel.title, channel.description,
-                channel.page, channel.stem, channel.prev_archive, channel.next_archive)
+        """What a feed document shows of its channel apart from its items: also where it sits in
+        the archive chain."""
+        return (*self._names(channel), channel.stem, channel.prev_archive, channel.next_archive)
 
     def _shown(self, items) -> tuple:
         return tuple(self.recipes.item(item) if isinstance(item, Item) else repr(item) for item in items)
@@ -214,18 +220,19 @@ class Build:
         yield urls.OPML, Resource(pages.opml(), urls.MEDIA_TYPES["opml"], updated)
         yield urls.THEMES, Resource(pages.topics(THEME), html, updated)
         yield urls.COUNTRIES, Resource(pages.topics(COUNTRY), html, updated)
-        main = self._head(self.channels[0])
+        main = self._names(self.channels[0])
         for channel, pages_of_list in self.lists:
             for page in pages_of_list:
                 yield self._list_page(channel, page, main)
         for channel in self.channels:
             for fmt in urls.FORMATS:  # what it shows is what the feed shows
                 yield self._made(urls.preview(channel.path(fmt)), "html", channel.last_modified,
-                                 (self._head(channel), fmt, self._shown(channel.items), self._shown(channel.tombstones)),
+                                 (self._names(channel), fmt, self._shown(channel.items),
+                                  self._shown(channel.tombstones)),
                                  lambda channel=channel, fmt=fmt: pages.preview(channel, fmt))
 
     def _list_page(self, channel: Channel, page: ListPage, main: tuple) -> Document:
-        shows = (self._head(channel), main, page.number, page.newer, page.older, self._shown(page.items))
+        shows = (self._names(channel), main, page.number, page.newer, page.older, self._shown(page.items))
         render = (lambda: self.pages.items(page)) if channel.kind == ALL else (lambda: self.pages.topic(channel, page))
         return self._made(page.path, "html", page.last_modified, shows, render)
 
@@ -246,7 +253,8 @@ class Build:
                      self._shown(document.tombstones))
             for fmt in urls.FORMATS:
                 yield self._made(document.path(fmt), fmt, document.last_modified, (fmt, shows),
-                                 lambda fmt=fmt: feeds.render(document, fmt), immutable=document.complete)
+                                 lambda document=document, fmt=fmt: feeds.render(document, fmt),
+                                 immutable=document.complete)
             entries.done(document)
 
     def item_pages(self, start: int, stop: int) -> Iterator[Document]:

@@ -186,9 +186,17 @@ def test_files_changed_or_added_by_hand_do_not_outlive_the_next_publishes(start,
     build(seeds, out, START)
     build(seeds, out, START)  # the first export is now the standby
     cold = tree(out)
-    (out / "feed.atom").write_bytes(b"edited by hand")  # in the live export: not carried over
-    (tmp_path / ".public.standby" / "stray.html").write_text("added by hand")  # in the standby: removed
-    (tmp_path / ".public.standby" / "feed.rss").write_bytes(b"edited by hand")  # in the standby: written again
+    standby = tmp_path / ".public.standby"
+    # in the live export: not carried over
+    (out / "feed.atom").write_bytes(b"edited by hand")
+    (out / "feed.json.gz").unlink()
+    (out / "themes" / "governance" / "feed.rss.gz").write_bytes(b"edited by hand")
+    # in the standby: removed, or written again
+    (standby / "stray.html").write_text("added by hand")
+    (standby / "stray").symlink_to("/etc")
+    (standby / "feed.rss").write_bytes(b"edited by hand")
+    (standby / "feed.atom.gz").unlink()
+    (standby / "themes").chmod(0o700)
     build(seeds, out, START)
     assert tree(out) == cold
     build(seeds, out, START)  # the hand-edited live export is the standby now

@@ -137,7 +137,8 @@ def check(seeds, config_file, strict):
     file's entries and dates, and what a build would publish differently: new, edited, withdrawn
     and restored items."""
     config = configure(config_file, seeds=seeds)
-    catalog = read(config)
+    # what the last build read is reused (only new text is classified), and not written: check writes nothing
+    catalog = read(config, build_processes(), FactCache(facts_file(config.out)))
     for path, count, first, last in catalog.files:
         click.echo(f"{Path(path).name}: {plural(count, 'entry').replace('entrys', 'entries')}, {span(first, last)}")
     for change in catalog.changes:

@@ -47,6 +47,17 @@ def test_failed_build_leaves_the_earlier_export_untouched(seeds, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".public.facts", ".public.lock", "public", "seeds"]
 
 
+def test_check_writes_nothing_beside_the_export(seeds, tmp_path):
+    seeds("digest.txt", "1 June, 2021\n\nGood news\n\nBody.\n")
+    assert run_feeds("build", "--seeds", seeds.folder, "--out", tmp_path / "public", cwd=tmp_path).returncode == 0
+    facts = tmp_path / ".public.facts"
+    kept = (facts.read_bytes(), facts.stat().st_mtime_ns)
+    seeds("more.txt", "2 June, 2021\n\nMore news\n\nBody.\n")
+    checked = run_feeds("check", "--seeds", seeds.folder, cwd=tmp_path)  # out: ./public, as the build's
+    assert checked.returncode == 0 and "new: 'More news'" in checked.stdout
+    assert (facts.read_bytes(), facts.stat().st_mtime_ns) == kept
+
+
 def test_build_reports_what_changed(seeds, tmp_path):
     seeds("digest.txt", "1 June, 2021\n\nGood news\n\nBody.\n")
     out = tmp_path / "public"

@@ -108,7 +108,7 @@ def create(folder: Path, base_url: str | None, title: str, today: dt.date) -> li
         folder / "seeds" / EXAMPLE: example_digest(today),
         folder / NGINX: nginx_block((folder / "public").resolve(), base_url, folder.resolve().name),
         # the export, and what `feeds build` keeps beside it: its lock, the standby, the facts it read
-        folder / ".gitignore": "/public/\n/.public.lock\n/.public.standby/\n/.public.facts\nseeds/.ledger.lock\n",
+        folder / ".gitignore": "/public/\n/.*.lock\n/.*.standby/\n/.*.facts\nseeds/.ledger.lock\n",
     }
     tomllib.loads(written[folder / FILE])  # what it wrote, it can read
     folder.mkdir(parents=True, exist_ok=True)

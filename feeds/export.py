@@ -188,6 +188,17 @@ def facts_file(out: Path) -> Path:
     return out.with_name(f".{out.name}.facts")
 
 
+def folders_of(names) -> frozenset[str]:
+    """Every folder that holds one of the files `names`, and the folders above it ("" for the root)."""
+    found = set()
+    for name in names:
+        folder = name.rpartition("/")[0]
+        while folder not in found:
+            found.add(folder)
+            folder = folder.rpartition("/")[0]
+    return frozenset(found)
+
+
 def standby_of(out: Path) -> Path:
     """Where the export a publish replaced is kept, for the next publish to bring up to date."""
     return out.with_name(f".{out.name}.standby")
@@ -207,7 +218,7 @@ def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
         shutil.rmtree(standby, ignore_errors=True)
         new = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        writer = Writer(new, max_age, out, previous, present)
+        writer = Writer(Target(new, max_age, out, previous, present, folders_of(present)))
         fill(writer)
         written = writer.finish()
         changes = diff(written, out, previous)
@@ -264,18 +275,9 @@ class Writer:
     any other file there is unlinked before it is written: never written into, since it may be a
     hard link to a file of the live export."""
 
-    def __init__(self, root: Path | Target, max_age: int = 0, old: Path | None = None,
-                 previous: dict | None = None, present: dict | None = None):
-        if not isinstance(root, Target):
-            existing = set()
-            for name in present or ():
-                folder = name.rpartition("/")[0]
-                while folder not in existing:
-                    existing.add(folder)
-                    folder = folder.rpartition("/")[0]
-            root = Target(root, max_age, old, previous or {}, present or {}, frozenset(existing))
-        self.target = root
-        self.root, self.max_age = root.root, root.max_age
+    def __init__(self, target: Target):
+        self.target = target
+        self.root, self.max_age = target.root, target.max_age
         self.written: dict[str, Written] = {}  # file name → what was written there
         self.folders: dict[str, float] = {}  # folder ("" for the root) → newest file time in it
 

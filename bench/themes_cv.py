@@ -87,12 +87,15 @@ def main(argv):
         train = [e for name, (entries, _) in sets.items() if name != held for e in entries]
         learned = training.fit(terms_only, train)
         fitted = dataclasses.replace(shipped, learned=learned)
-        alone = dataclasses.replace(shipped, learned=learned)
-        for design, classify in (("taxonomy terms alone", terms_only.classify),
-                                 ("learned weights, or a strong term (shipped)", fitted.classify),
-                                 ("learned weights alone", lambda t, b: {
-                                     s: e for s, e in alone.classify(t, b).items() if e[0].kind != "strong"})):
-            designs[design][held] = [(entry.themes, set(classify(entry.title, entry.body))) for entry in test]
+        calls = [fitted.classify(entry.title, entry.body) for entry in test]  # once, for both learned designs
+        designs["taxonomy terms alone"][held] = [(entry.themes, set(terms_only.classify(entry.title, entry.body)))
+                                                 for entry in test]
+        designs["learned weights, or a strong term (shipped)"][held] = [
+            (entry.themes, set(call)) for entry, call in zip(test, calls)]
+        # the same calls without those a strong term made against the learned score
+        designs["learned weights alone"][held] = [
+            (entry.themes, {slug for slug, evidence in call.items() if evidence[0].kind != "strong"})
+            for entry, call in zip(test, calls)]
         print(f"  fitted without {held}", file=sys.stderr, flush=True)
     honest_names = [name for name, (_, honest) in sets.items() if honest]
     print("| design | honest sets: agreement | labour P / R | smuggling P / R | governance P / R | "

@@ -22,6 +22,7 @@ import stat
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -150,7 +151,7 @@ def publish_build(build: Build, out: Path, processes: int = 1,
 
     def fill(writer: Writer) -> None:
         global _WORKER
-        _WORKER = (build, writer.settings())  # inherited by the forked workers, not pickled
+        _WORKER = (build, writer.target)  # inherited by the forked workers, not pickled
         try:
             # the feed shares, the longest tasks, go first; small enough that no process waits long
             # for another at the end
@@ -170,13 +171,13 @@ def publish_build(build: Build, out: Path, processes: int = 1,
 PARALLEL_FROM = 200  # items; below this, one process
 MOSTLY_CARRIED = 0.2  # at most this share of item pages to render: one process (forking 10,000 items costs 2 s)
 CHUNK = 250  # item pages per worker task
-_WORKER = None  # (build, the Writer's settings) for the forked workers
+_WORKER = None  # (build, where to write) for the forked workers
 
 
 def _write_part(task: tuple[str, tuple]):  # in a worker, or this process
-    build, settings = _WORKER
+    build, where = _WORKER
     part, arguments = task  # a Build method that yields documents, and its arguments
-    writer = Writer(settings)
+    writer = Writer(where)
     for path, resource in getattr(build, part)(*arguments):
         writer.write(path, resource)
     return writer.written, writer.folders
@@ -187,16 +188,6 @@ def facts_file(out: Path) -> Path:
     out = target(out)
     return out.with_name(f".{out.name}.facts")
 
-
-def folders_of(names) -> frozenset[str]:
-    """Every folder that holds one of the files `names`, and the folders above it ("" for the root)."""
-    found = set()
-    for name in names:
-        folder = name.rpartition("/")[0]
-        while folder not in found:
-            found.add(folder)
-            folder = folder.rpartition("/")[0]
-    return frozenset(found)
 
 
 def standby_of(out: Path) -> Path:
@@ -218,7 +209,7 @@ def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
         shutil.rmtree(standby, ignore_errors=True)
         new = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        writer = Writer(Target(new, max_age, out, previous, present, folders_of(present)))
+        writer = Writer(Target(new, max_age, out, previous, present))
         fill(writer)
         written = writer.finish()
         changes = diff(written, out, previous)
@@ -264,7 +255,17 @@ class Target:
     old: Path | None = None  # the live export, which carried documents are linked from
     previous: dict[str, tuple[str, str]] = field(default_factory=dict)  # its manifest
     present: dict[str, tuple[str, str]] = field(default_factory=dict)  # the standby's manifest, when `root` is it
-    existing: frozenset[str] = frozenset()  # the folders `root` has already (its root is "")
+
+    @cached_property
+    def existing(self) -> frozenset[str]:
+        """The folders `root` has already ("" for itself): those of the standby's files, and above."""
+        found = set()
+        for name in self.present:
+            folder = name.rpartition("/")[0]
+            while folder not in found:
+                found.add(folder)
+                folder = folder.rpartition("/")[0]
+        return frozenset(found)
 
 
 class Writer:
@@ -280,10 +281,6 @@ class Writer:
         self.root, self.max_age = target.root, target.max_age
         self.written: dict[str, Written] = {}  # file name → what was written there
         self.folders: dict[str, float] = {}  # folder ("" for the root) → newest file time in it
-
-    def settings(self) -> Target:
-        """What a worker process needs to write into the same folder."""
-        return self.target
 
     def write(self, path: str, resource: Resource | Carried) -> None:
         name, mtime = file_for(path), resource.last_modified.timestamp()
@@ -361,9 +358,9 @@ class Writer:
                     emptied.append(folder)
             for folder in sorted(emptied, key=lambda f: f.count("/"), reverse=True):
                 os.rmdir(self.root / folder)
-        # folders readable and timed, the root last, then the manifest: a build killed before it
-        # leaves a standby the next build does not trust
-        for folder, newest in sorted(self.folders.items(), key=lambda f: f[0] == ""):
+        # folders readable and timed, then the manifest: a build killed before it leaves a standby
+        # the next build does not trust
+        for folder, newest in self.folders.items():
             path = self.root / folder
             if folder not in self.target.existing:
                 os.chmod(path, 0o755)  # mkdtemp makes folders private; a strict umask would too

@@ -33,12 +33,12 @@ class FactCache:
         self.path = Path(path)
         self.known: dict[bytes, tuple] = {}
         self.kept: dict[bytes, tuple] = {}  # what the next build will find: this build's entries
-        self.files: dict[bytes, tuple] = {}
-        self.read_files: dict[bytes, tuple] = {}  # this build's files
+        self.known_files: dict[bytes, tuple] = {}
+        self.kept_files: dict[bytes, tuple] = {}  # this build's files
         try:
             stored = marshal.loads(self.path.read_bytes())
             if stored[0] == FORMAT and stored[1] == code():
-                self.known, self.files = stored[2], stored[3]
+                self.known, self.known_files = stored[2], stored[3]
         except (OSError, EOFError, ValueError, TypeError, IndexError):
             pass
         self.matches: dict[tuple, Match] = {}  # one object per distinct match: most repeat across items
@@ -52,16 +52,16 @@ class FactCache:
         except OSError:
             return read(path)  # which says what is wrong, as file:line
         key = hashlib.sha1(f"{path}\0{dt.date.today().year}\0".encode() + data).digest()
-        stored = self.files.get(key)
+        stored = self.known_files.get(key)
         if stored is not None:
-            self.read_files[key] = stored
+            self.kept_files[key] = stored
             entries, warnings = stored
             name = str(path)
             return Reading([Entry(dt.date.fromordinal(day), title, paragraphs, Source(name, line))
                             for day, title, paragraphs, line in entries],
                            [Problem(*warning) for warning in warnings])
         reading = read(path)
-        self.read_files[key] = (
+        self.kept_files[key] = (
             tuple((e.date.toordinal(), e.title, tuple(e.paragraphs), e.source.line) for e in reading.entries),
             tuple((w.path, w.line, w.message) for w in reading.warnings))
         return reading
@@ -98,11 +98,11 @@ class FactCache:
     def save(self) -> None:
         """Write what this build read, in place of the last build's (atomically; failing to write
         fails nothing)."""
-        if self.kept.keys() == self.known.keys() and self.read_files.keys() == self.files.keys():
+        if self.kept.keys() == self.known.keys() and self.kept_files.keys() == self.known_files.keys():
             return
         scratch = self.path.with_name(f"{self.path.name}.{os.getpid()}")
         try:
-            scratch.write_bytes(marshal.dumps((FORMAT, code(), self.kept, self.read_files)))
+            scratch.write_bytes(marshal.dumps((FORMAT, code(), self.kept, self.kept_files)))
             scratch.replace(self.path)
         except OSError:
             scratch.unlink(missing_ok=True)

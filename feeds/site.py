@@ -148,12 +148,13 @@ class Build:
 
     Its parts can be rendered apart: the pages, shares of the feeds (`feeds(part, parts)`) and
     spans of the item pages (`item_pages(start, stop)`), which is how `feeds build` spreads them
-    over worker processes. With `previous` (site path → recipe, from the export being replaced),
-    a document whose recipe is unchanged is yielded `Carried`, not rendered."""
+    over worker processes. `previous` (site path → recipe) is what the export being replaced was
+    made from (publish_build reads it): a document whose recipe is unchanged is yielded
+    `Carried`, not rendered."""
 
-    def __init__(self, catalog: Catalog, config: Config, previous: Mapping[str, str] | None = None):
+    def __init__(self, catalog: Catalog, config: Config):
         self.catalog, self.config = catalog, config
-        self.previous = previous or {}
+        self.previous: Mapping[str, str] = {}
         self.recipes = Recipes(config)
         self.channels = channels(catalog, config)
         self.pages = Pages(catalog, config, self.channels)
@@ -259,12 +260,12 @@ class Build:
 
     def item_pages(self, start: int, stop: int) -> Iterator[Document]:
         for item in self.catalog.items[start:stop]:
-            yield self._made(urls.item_page(item.slug), "html", self._touched(item), (self.recipes.item(item),),
-                             lambda item=item: self.pages.item(item))
+            yield self._made(*self._item_page(item), lambda item=item: self.pages.item(item))
 
-    def _touched(self, item: Item) -> dt.datetime:
+    def _item_page(self, item: Item) -> tuple[str, str, dt.datetime, tuple]:
+        """An item page's path, kind, time and what it shows: what its recipe is made of."""
         record = self.catalog.records.get(item.id)
-        return record.touched if record else item.updated
+        return urls.item_page(item.slug), "html", record.touched if record else item.updated, (self.recipes.item(item),)
 
     def stale(self) -> float:
         """The share of item pages whose recipe is not the previous export's: what is left to render,
@@ -272,8 +273,7 @@ class Build:
         items = self.catalog.items
         if not items:
             return 0.0
-        made = sum(self.previous.get(urls.item_page(item.slug)) == self._recipe(
-            urls.item_page(item.slug), "html", self._touched(item), (self.recipes.item(item),)) for item in items)
+        made = sum(self.previous.get(page[0]) == self._recipe(*page) for page in map(self._item_page, items))
         return 1 - made / len(items)
 
     def former_pages(self) -> Iterator[Document]:

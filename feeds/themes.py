@@ -151,10 +151,9 @@ class Theme:
                 found.append(Match(term, matched[0], "body", weight))
         return tuple(found)
 
-    def evidence(self, title: str, body: str, vocabulary: Vocabulary | None = None) -> tuple[Match, ...] | None:
-        """The matches that put an item in this theme, or None when it does not belong."""
-        found = self.matches(title, body, vocabulary)
-        return found if sum(m.score for m in found) >= self.threshold else None
+    def holds(self, found: tuple[Match, ...]) -> bool:
+        """Whether the terms found put an item in this theme by themselves (no learned weights)."""
+        return sum(m.score for m in found) >= self.threshold
 
 
 STRONG_FLOOR = 0.02  # below this learned probability, a strong term in the body does not decide (bench/themes_cv.py)
@@ -277,7 +276,9 @@ class Taxonomy:
 
     def classify(self, title: str, body: str) -> dict[str, tuple[Match, ...]]:
         """Theme slug → evidence, for every theme the item belongs to, in taxonomy order."""
-        seen, matched = self.features(title, body)
+        return self._decide(title, *self.features(title, body))
+
+    def _decide(self, title: str, seen: set[str], matched: dict[str, tuple[Match, ...]]) -> dict[str, tuple[Match, ...]]:
         by_terms, learned = {}, {}
         weighed = self.learned.weighed(seen) if self.learned else []
         logits = self.learned.logits(weighed) if self.learned else {}
@@ -295,7 +296,7 @@ class Taxonomy:
                 elif strong:  # held by a term: it yields below, as a theme decided by terms does
                     by_terms[theme.slug] = (replace(strong[0], kind="strong"),
                                             *self.explain(theme.slug, logit, weighed, matched, title))
-            elif sum(m.score for m in matched[theme.slug]) >= theme.threshold:
+            elif theme.holds(matched[theme.slug]):
                 by_terms[theme.slug] = matched[theme.slug]
         # a theme held by its terms alone steps aside for one it yields to, unless a strong term
         # of its own is in the title (as the taxonomy alone decides: taxonomy.toml's `yields_to`)
@@ -309,10 +310,10 @@ class Taxonomy:
     def why(self, title: str, body: str, theme: str) -> tuple[Match, ...]:
         """What weighs for and against one theme on an item, whether it joined or not (for a
         labelled set's misses)."""
-        assigned = self.classify(title, body).get(theme)
+        seen, matched = self.features(title, body)
+        assigned = self._decide(title, seen, matched).get(theme)
         if assigned:
             return assigned
-        seen, matched = self.features(title, body)
         if not self.learned or theme not in self.learned.slugs:
             return matched[theme]
         weighed = self.learned.weighed(seen)

@@ -40,6 +40,15 @@ def build(seeds: Path, out: Path, when: int, processes: int = 2, **settings):
     return changes
 
 
+def published(start: Path, tmp_path: Path, builds: int = 1) -> tuple[Path, Path]:
+    """A copy of the corpus in `tmp_path`, built into its public/ `builds` times: (seeds, out)."""
+    seeds, out = tmp_path / "seeds", tmp_path / "public"
+    shutil.copytree(start, seeds)
+    for _ in range(builds):
+        build(seeds, out, START)
+    return seeds, out
+
+
 def tree(root: Path) -> dict:
     """Every file's bytes and time, every folder's time and mode."""
     found = {}
@@ -144,10 +153,7 @@ def test_every_kind_of_change_publishes_what_a_build_from_nothing_does(start, tm
     import feeds.export
     if workers == "always":  # the forked workers carry documents over too
         monkeypatch.setattr(feeds.export, "MOSTLY_CARRIED", -1)
-    seeds = tmp_path / "seeds"
-    shutil.copytree(start, seeds)
-    out = tmp_path / "public"
-    build(seeds, out, START)
+    seeds, out = published(start, tmp_path)
     documents = None
     for step, change in enumerate(CHANGES, 1):
         change(seeds)
@@ -169,10 +175,7 @@ def test_every_kind_of_change_publishes_what_a_build_from_nothing_does(start, tm
 
 
 def test_a_change_of_settings_renders_everything_again(start, tmp_path):
-    seeds = tmp_path / "seeds"
-    shutil.copytree(start, seeds)
-    out = tmp_path / "public"
-    build(seeds, out, START)
+    seeds, out = published(start, tmp_path)
     changes = build(seeds, out, START, title="Another title")
     assert changes.carried == 0
     changes = build(seeds, out, START, title="Another title")
@@ -180,11 +183,7 @@ def test_a_change_of_settings_renders_everything_again(start, tmp_path):
 
 
 def test_files_changed_or_added_by_hand_do_not_outlive_the_next_publishes(start, tmp_path):
-    seeds = tmp_path / "seeds"
-    shutil.copytree(start, seeds)
-    out = tmp_path / "public"
-    build(seeds, out, START)
-    build(seeds, out, START)  # the first export is now the standby
+    seeds, out = published(start, tmp_path, builds=2)  # the first export is now the standby
     cold = tree(out)
     standby = tmp_path / ".public.standby"
     # in the live export: not carried over
@@ -205,11 +204,7 @@ def test_files_changed_or_added_by_hand_do_not_outlive_the_next_publishes(start,
 
 def test_a_publish_killed_while_updating_the_standby_is_mended_by_the_next(start, tmp_path, monkeypatch):
     import feeds.export
-    seeds = tmp_path / "seeds"
-    shutil.copytree(start, seeds)
-    out = tmp_path / "public"
-    build(seeds, out, START)
-    build(seeds, out, START)
+    seeds, out = published(start, tmp_path, builds=2)
     cold = tree(out)
     writes = iter(range(50))
 
@@ -230,10 +225,7 @@ def test_a_publish_killed_while_updating_the_standby_is_mended_by_the_next(start
 def test_only_files_and_text_not_read_before_are_parsed_and_classified(start, tmp_path, monkeypatch):
     import feeds.digest
     import feeds.items
-    seeds = tmp_path / "seeds"
-    shutil.copytree(start, seeds)
-    out = tmp_path / "public"
-    build(seeds, out, START)
+    seeds, out = published(start, tmp_path)
     classified, parsed = [], []
     read_all, read_file = feeds.items._read_all, feeds.digest.read_file
     monkeypatch.setattr(feeds.items, "_read_all", lambda entries, *rest: classified.extend(entries) or read_all(entries, *rest))

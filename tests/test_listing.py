@@ -1,5 +1,6 @@
 """HTML lists in pages: every item once, newest first, links both ways; news leaves full pages alone."""
 import re
+import shutil
 import sys
 
 import pytest
@@ -39,6 +40,11 @@ def walk(site, start, rel):
     return pages
 
 
+def digests_of(seeds, tmp_path):
+    """The corpus's digest files alone, in a seeds folder of this test's: its ledger starts empty."""
+    return shutil.copytree(seeds, tmp_path / "seeds", ignore=lambda _, names: [n for n in names if not n.endswith(".txt")])
+
+
 @pytest.fixture(scope="module")
 def corpus_seeds(tmp_path_factory):
     folder = tmp_path_factory.mktemp("listing") / "seeds"
@@ -60,10 +66,7 @@ def test_every_item_is_on_exactly_one_page_newest_first_and_links_go_both_ways(c
 
 
 def test_news_changes_the_first_and_newest_pages_only(corpus_seeds, tmp_path):
-    folder = tmp_path / "seeds"
-    folder.mkdir()
-    for path in corpus_seeds.glob("*.txt"):
-        (folder / path.name).write_bytes(path.read_bytes())
+    folder = digests_of(corpus_seeds, tmp_path)
     before, _ = site_of(folder, 1_700_000_000)
     (folder / "zz-new.txt").write_text("1 November, 2026\n\nA new item\n\nMigrant workers in Canada.\n")
     after, catalog = site_of(folder, 1_700_086_400)
@@ -77,10 +80,7 @@ def test_news_changes_the_first_and_newest_pages_only(corpus_seeds, tmp_path):
 
 
 def test_an_edit_reaches_its_own_page_and_no_older_one(corpus_seeds, tmp_path):
-    folder = tmp_path / "seeds"
-    folder.mkdir()
-    for path in corpus_seeds.glob("*.txt"):
-        (folder / path.name).write_bytes(path.read_bytes())
+    folder = digests_of(corpus_seeds, tmp_path)
     before, catalog = site_of(folder, 1_700_000_000)
     pages = walk(before, "/items/", "next")
     page, slugs = pages[len(pages) // 2]  # a full page in the middle

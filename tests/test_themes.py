@@ -154,20 +154,21 @@ def test_a_forum_listing_labour_migration_on_its_agenda_is_governance_only():
 # ground fails here. The learned weights were trained on all of these, so the figures are the fit,
 # not a forecast: the forecast is each held-out round, scored once before it joined them
 # (docs/themes.md, "How well it works").
+PERFECT = {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}
 FLOORS = {  # file: (at least this many entries, theme: (precision, recall))
     "themes-tuning.toml": (392, {"labour-migration": (0.98, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
-    "themes-heldout.toml": (80, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
-    "themes-train-long.toml": (100, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
-    "themes-train-short.toml": (100, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
+    "themes-heldout.toml": (80, PERFECT),
+    "themes-train-long.toml": (100, PERFECT),
+    "themes-train-short.toml": (100, PERFECT),
     "themes-train-mixed.toml": (100, {"labour-migration": (1.0, 1.0), "smuggling": (0.95, 1.0), "governance": (1.0, 1.0)}),
-    "themes-round-7-long.toml": (60, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
-    "themes-round-7-short.toml": (40, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
-    "themes-round-8-long.toml": (60, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
-    "themes-round-8-short.toml": (40, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
-    "themes-round-9-long.toml": (60, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
-    "themes-round-9-short.toml": (40, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
-    "themes-round-10-long.toml": (60, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
-    "themes-round-10-short.toml": (40, {"labour-migration": (1.0, 1.0), "smuggling": (1.0, 1.0), "governance": (1.0, 1.0)}),
+    "themes-round-7-long.toml": (60, PERFECT),
+    "themes-round-7-short.toml": (40, PERFECT),
+    "themes-round-8-long.toml": (60, PERFECT),
+    "themes-round-8-short.toml": (40, PERFECT),
+    "themes-round-9-long.toml": (60, PERFECT),
+    "themes-round-9-short.toml": (40, PERFECT),
+    "themes-round-10-long.toml": (60, PERFECT),
+    "themes-round-10-short.toml": (40, PERFECT),
 }
 
 

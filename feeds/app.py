@@ -1,27 +1,24 @@
-"""The Flask app: serves a Site from memory with HTTP semantics; renders nothing per request.
+"""The Flask app: serves the export a builder published (feeds/exported.py) with HTTP semantics.
 
-Only the feed filters (?q=, ?limit=) render, once per distinct filter and generation, and are
-kept in a bounded cache.
+Nothing is rendered per request but the feed filters (?q=, ?limit=), once per distinct filter
+and generation, kept in a bounded cache (feeds/searches.py).
 """
 from __future__ import annotations
 
-import dataclasses
 import json
-from pathlib import Path
+import os
 
 from flask import Flask, Response, abort, redirect, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.http import is_resource_modified, parse_accept_header, parse_date, parse_etags
 
 from . import urls
-from .catalog import load_catalog
+from .builder import export_of, state_of
 from .config import Config
+from .exported import Export, Generation, Stale, read_status
 from .filters import BadFilter, parse
-from .ledger import build_time
-from .live import LastGood, Ledgers, Live, Watcher, fingerprint, log_to_stderr
 from .negotiation import wants_preview
-from .problems import DigestError, Problem
-from .site import Resource, Site, build_site
+from .searches import Searches, Unavailable
 
 SHARED = {urls.MEDIA_TYPES[kind] for kind in (*urls.FORMATS, "opml")}  # fetched by web-based readers
 CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "ETag, Last-Modified")]
@@ -30,7 +27,7 @@ CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", 
 MOVED = b"301 Moved Permanently\n"
 
 
-def not_modified(environ, etag: str, resource: Resource) -> bool:
+def not_modified(environ, etag: str, resource) -> bool:
     """Whether the client's copy is current: If-None-Match, by werkzeug's comparison, wins; else
     If-Modified-Since must equal Last-Modified exactly (as nginx's `if_modified_since exact`).
     Last-Modified is when the bytes last changed (the ledger's times), so every correction moves
@@ -41,56 +38,27 @@ def not_modified(environ, etag: str, resource: Resource) -> bool:
     return since is not None and since == resource.last_modified
 
 
-def load_site(config: Config, ledgers: Ledgers | None = None) -> Site:
-    """Read the seeds and the ledger, build the Site and record it in the ledger; raises
-    DigestError naming every problem (and then records nothing)."""
-    ledgers = ledgers or Ledgers(config.seeds)
-    try:
-        now = build_time()
-    except ValueError as e:  # a bad SOURCE_DATE_EPOCH, said as plainly as a bad digest
-        raise DigestError([Problem("SOURCE_DATE_EPOCH", 0, str(e))]) from None
-    catalog = ledgers.publish(lambda ledger: load_catalog(config.seeds, config.tag_authority, now=now, ledger=ledger))
-    return build_site(catalog, config)
-
-
-def create_app(config: Config | None = None, site: Site | None = None, watch: bool | None = None) -> Flask:
-    """Application factory. Without arguments, configuration comes from FEEDS_* variables.
-
-    With `watch` (the default when the app reads the seeds itself), a background thread rebuilds
-    the Site when the seeds folder changes.
-    """
+def create_app(config: Config | None = None) -> Flask:
+    """Application factory: serves the export in the server's state folder (feeds/builder.py
+    publishes it; `feeds serve` runs both). Without arguments, configuration comes from FEEDS_*
+    variables. Each worker process holds the export's manifest, not its documents."""
     config = config or Config.from_env()
     app = Flask(__name__)
-    watch = watch if watch is not None else site is None
-    last_good = LastGood(config.last_good) if config.last_good else None
-    built = fingerprint(config.seeds)  # before reading: a change during the build is seen later
-    ledgers = Ledgers(config.seeds, Path(config.last_good) if config.last_good else None)
-    if site is not None:
-        live = Live(site)
-    else:
-        try:
-            live = Live(load_site(config, ledgers))
-        except DigestError as e:
-            # a worker (re)started while the seeds are broken serves the last good copy, if any
-            saved = last_good.folder() if last_good else None
-            if saved is None:
-                raise
-            live = Live(load_site(dataclasses.replace(config, seeds=saved)), e.problems)
-        else:
-            if last_good:
-                last_good.save(config.seeds, built)
-    app.extensions["feeds.live"] = live
-    if config.reload_interval and watch:
-        log_to_stderr()
-        watcher = Watcher(config.seeds, config.reload_interval, lambda: load_site(config, ledgers), live, built, last_good)
-        app.extensions["feeds.watcher"] = watcher
-        watcher.start()
+    state = state_of(config)
+    try:
+        export = Export(export_of(state))
+    except (OSError, ValueError) as e:
+        raise RuntimeError(f"{export_of(state)}: nothing to serve ({getattr(e, 'strerror', None) or e}); "
+                           f"`feeds serve` publishes it first, as `python -m feeds.builder {state}` does") from None
+    searches = Searches(config, state)
+    app.extensions["feeds.export"] = export
     absolute = urls.Absolute(config.base_url)  # Locations too: never from the request's Host
 
-    def representation(resource: Resource, environ, negotiated: bool = False) -> tuple[str, list[tuple[str, str]], bytes]:
+    def representation(resource, environ, negotiated: bool = False, head: bool = False):
         """Status, headers and body for this request: gzip or identity; 200, 304 or 412; 301 from
         a former address of an item, 410 with the page of a withdrawn one. `negotiated`: the
-        address also has a preview for browsers, so either answer varies with Accept."""
+        address also has a preview for browsers, so either answer varies with Accept. Raises
+        Stale when a publish changed the document's files under it."""
         if resource.redirect:
             return "301 Moved Permanently", [
                 ("Location", absolute(resource.redirect)), ("Cache-Control", f"public, max-age={config.cache_max_age}"),
@@ -108,20 +76,17 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
             return "412 Precondition Failed", headers, b""
         if not_modified(environ, etag, resource) and not resource.gone:
             return "304 Not Modified", headers, b""
-        body = resource.gzip if gzipped else resource.body
-        headers += [("Content-Type", resource.media_type), ("Content-Length", str(len(body)))]
+        body = b"" if head else resource.content(gzipped)
+        headers += [("Content-Type", resource.media_type),
+                    ("Content-Length", str(resource.gzip_size if gzipped else resource.size))]
         if gzipped:
             headers.append(("Content-Encoding", "gzip"))
         return "410 Gone" if resource.gone else "200 OK", headers, body
 
-    def respond(resource: Resource) -> Response:
-        status, headers, body = representation(resource, request.environ)
-        return Response(body, status=status, headers=headers)
-
-    def negotiate(site: Site, path: str, environ) -> tuple[Resource | None, bool]:
+    def negotiate(generation: Generation, path: str, environ):
         """The document at `path` for this request (a feed's preview for a browser), and whether
         the address has two representations."""
-        resource, preview = site.resources.get(path), site.previews.get(path)
+        resource, preview = generation.documents.get(path), generation.previews.get(path)
         if preview is not None and wants_preview(environ.get("HTTP_ACCEPT")):
             return preview, True
         return resource, preview is not None
@@ -132,18 +97,25 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
                  ("Access-Control-Max-Age", "86400"), ("Content-Length", "0")]
 
     def documents(environ, start_response):
-        """The hot path: a plain GET or HEAD of a Site document is answered from prepared bytes and
-        headers without Flask's request dispatch (readers poll forever; bench/load.py measures it).
-        Anything else (filters, redirects, errors, /healthz) goes through Flask below."""
+        """The hot path: a plain GET or HEAD of a document is answered from the manifest's
+        validators and the export's bytes without Flask's request dispatch (readers poll forever;
+        bench/load.py measures it). Anything else (filters, redirects, errors, /healthz) goes
+        through Flask below."""
         method = environ["REQUEST_METHOD"]
+        path = environ.get("PATH_INFO") or "/"
         if (method == "GET" or method == "HEAD") and not environ.get("QUERY_STRING"):
-            resource, negotiated = negotiate(live.state.site, environ.get("PATH_INFO") or "/", environ)
-            if resource is not None:
-                status, headers, body = representation(resource, environ, negotiated)
+            for _ in range(3):  # a publish may change the files under a generation: the next one answers
+                resource, negotiated = negotiate(export.current(), path, environ)
+                if resource is None:
+                    break
+                try:
+                    status, headers, body = representation(resource, environ, negotiated, method == "HEAD")
+                except Stale:
+                    continue
                 start_response(status, headers)
-                return [] if method == "HEAD" else [body]
+                return [body] if body else []
         if method == "OPTIONS":  # a browser's CORS preflight before a conditional GET of a feed
-            resource = live.state.site.resources.get(environ.get("PATH_INFO") or "/")
+            resource = export.current().documents.get(path)
             if resource is not None and resource.media_type in SHARED:
                 start_response("204 No Content", preflight)
                 return []
@@ -154,29 +126,52 @@ def create_app(config: Config | None = None, site: Site | None = None, watch: bo
     # OPTIONS is answered above, for feeds only (a CORS preflight); elsewhere it is 405, as from nginx
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
 
+    def respond(resource) -> Response:
+        status, headers, body = representation(resource, request.environ)
+        return Response(body, status=status, headers=headers)
+
     @app.get("/healthz")
     def health():
-        body = json.dumps(live.state.health(), indent=2) + "\n"
+        generation, status = export.current(), read_status(state)
+        body = json.dumps({
+            "status": "ok" if not status.get("last_error") else "serving the last good build",
+            "items": status.get("items"),
+            "documents": len(generation),
+            "generation": status.get("generation"),  # publishes into this state folder
+            "worker": os.getpid(),
+            "built_at": status.get("built_at"),
+            "last_error": status.get("last_error"),
+            "warnings": status.get("warnings", []),  # published anyway
+        }, indent=2) + "\n"
         return Response(body, content_type="application/json", headers={"Cache-Control": "no-store"})
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")
     def document(path: str):
-        site = live.state.site  # one generation for the whole request
         wanted = "/" + path
-        if wanted in site.feeds and request.args:
-            return respond(site.filtered(wanted, parse(request.args, config.max_limit)))
-        if wanted in site:
-            return respond(site[wanted])
+        for _ in range(3):
+            generation = export.current()  # one generation for the whole request
+            try:
+                if wanted in generation.previews and request.args:  # a channel's current feed
+                    chosen = parse(request.args, config.max_limit)
+                    if chosen:
+                        return respond(searches.render(generation.inode, wanted, chosen))
+                if wanted in generation.documents:
+                    return respond(generation.documents[wanted])
+            except Stale:
+                continue
+            except Unavailable:
+                raise ServiceUnavailable("search is unavailable until the seeds read again") from None
+            break
         # what a static host answers for the export's folders: /x → /x/ and /x/index.html → /x/
         folder = wanted.removesuffix("index.html") if wanted.endswith("/index.html") else wanted + "/"
-        if folder in site:
+        if folder in generation.documents:
             return redirect(absolute(folder), code=301)
         # country codes are lower case in URLs; /countries/PA is a reader typing the ISO code
         if wanted.startswith(urls.COUNTRIES) and wanted != wanted.lower():
             lower = wanted.lower()
             for candidate in (lower, lower + "/"):
-                if candidate in site:
+                if candidate in generation.documents:
                     return redirect(absolute(candidate), code=301)
         abort(404)
 

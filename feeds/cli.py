@@ -1,17 +1,14 @@
 """The `feeds` command: check, items, build and serve the digest's feeds."""
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import gc
 import json
 import os
 import shlex
 import signal
 import socket
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,7 +25,7 @@ from .problems import DigestError
 from .serving import DEFAULT_SERVER, SERVERS
 from .themes import learned_probability, summary
 from .site import Build
-from .workers import WorkerDied, build_processes
+from .workers import WorkerDied, build_processes, without_cycle_collection
 
 LISTED_CHANGES = 20  # per kind; beyond that `build` prints a count
 PREVIEWS = urls.PREVIEWS.lstrip("/") + "/"
@@ -72,18 +69,6 @@ def read(config: Config, processes: int = 1, facts: FactCache | None = None) -> 
     for warning in catalog.warnings:
         click.echo(f"{warning.path}:{warning.line}: warning: {warning.message}", err=True)
     return catalog
-
-
-@contextlib.contextmanager
-def without_cycle_collection():
-    """A build makes millions of objects that live until it ends and hold no cycles worth finding;
-    Python's cycle collector walking them again and again made a 10,000-item render take twice as
-    long (bench/build.py). Reference counting still frees everything as usual."""
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class Progress:
@@ -467,24 +452,44 @@ def tag_authority(tag_uri: str) -> str:
               help="Cache-Control max-age in seconds [env FEEDS_CACHE_MAX_AGE; default: 300]")
 @click.option("--reload-interval", type=click.FloatRange(0), default=None,
               help="Seconds between looks at the seeds folder, 0 for never [env FEEDS_RELOAD_INTERVAL; default: 2]")
-def serve(seeds, config_file, host, port, base_url, workers, server_name, max_age, reload_interval):
+@click.option("--state", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder the server keeps its export in between runs [env FEEDS_STATE; default: one in "
+                   "~/.cache/feeds per seeds folder and address]")
+def serve(seeds, config_file, host, port, base_url, workers, server_name, max_age, reload_interval, state):
     """Serve the feeds over HTTP (python server.py does the same)."""
+    from .builder import Supervisor, exported, log_to_stderr, run_builder, state_of
+    from .exported import read_status
     from .serving import run
 
     # with no public URL configured, links point at this server (loopback when it listens on all)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
     config = configure(config_file, seeds=seeds, base_url=base_url, cache_max_age=max_age,
-                       reload_interval=reload_interval, default_base_url=f"http://{shown}:{port}/")
-    catalog = read(config)  # fail here, with every problem, before any worker starts
+                       reload_interval=reload_interval, state=state, default_base_url=f"http://{shown}:{port}/")
+    if server_name == "werkzeug" and (workers or 1) > 1:
+        raise click.UsageError("the werkzeug development server runs one process; drop --workers")
     try:  # a busy port is reported before anything claims to serve
         with socket.create_server((host, port)):
             pass
     except OSError as e:
         fail([f"cannot listen on {host}:{port}: {os.strerror(e.errno) if e.errno else e}"])
-    if server_name == "werkzeug" and (workers or 1) > 1:
-        raise click.UsageError("the werkzeug development server runs one process; drop --workers")
+    state = state_of(config)
+    config = dataclasses.replace(config, state=str(state))  # the builder and every worker use this one
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        fail([f"{state}: cannot keep the server's state there: {e.strerror}"])
+    if not exported(state):  # the first run: publish before serving, and fail with every problem
+        first = run_builder(config, state)
+        if first.returncode:
+            fail(first.stdout.splitlines())
+    status = read_status(state)
+    for warning in status.get("warnings", []):
+        click.echo(f"warning: {warning}", err=True)
     workers = workers or (1 if server_name == "werkzeug" else 2)
-    click.echo(f"serving {plural(len(catalog.items), 'item')} on http://{shown}:{port}/ with "
+    click.echo(f"serving {plural(status.get('items', 0), 'item')} on http://{shown}:{port}/ with "
                f"{server_name} ({plural(workers, 'worker')}); subscribe to {config.base_url}feed.atom", err=True)
-    with tempfile.TemporaryDirectory(prefix="feeds-last-good-") as last_good:
-        run(dataclasses.replace(config, last_good=last_good), host, port, workers, server_name)
+    log_to_stderr()
+    # a restart serves the last export at once; the supervisor builds again only if the seeds,
+    # code or settings changed since, then after each change
+    Supervisor(config, state, config.reload_interval).start()
+    run(config, host, port, workers, server_name)

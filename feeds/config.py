@@ -38,7 +38,7 @@ class Config:
     cache_max_age: int = 300  # seconds readers and proxies may reuse a document
     max_limit: int = 200  # the largest ?limit= a feed URL accepts
     reload_interval: float = 2.0  # seconds between looks at the seeds folder; 0 turns reloading off
-    last_good: str = ""  # folder where server workers share a copy of the last seeds that read
+    state: str = ""  # where `feeds serve` keeps its export between runs; "" for a folder in the user's cache
     websub_hub: str = ""  # a WebSub hub every feed advertises, and `feeds build` pings
     config_file: str = field(default="", compare=False)  # the settings file read, "" for none
 
@@ -116,10 +116,10 @@ def placeholder(authority: str) -> bool:
 SETTINGS = {"seeds": str, "out": str, "base_url": str, "tag_authority": str, "tag_year": str, "title": str,
             "description": str, "author": str, "language": str, "feed_size": int, "page_size": int,
             "websub_hub": str,
-            "cache_max_age": int, "max_limit": int, "reload_interval": float, "last_good": str}
+            "cache_max_age": int, "max_limit": int, "reload_interval": float, "state": str}
 KINDS = {str: "a text", int: "a whole number", float: "a number"}
-NOT_IN_FILE = {"last_good"}  # set by `feeds serve` for its workers, not by a publisher
-PATHS = {"seeds", "out"}  # relative to the file's folder
+NOT_IN_FILE: set[str] = set()  # settings only a server gives its workers (none now)
+PATHS = {"seeds", "out", "state"}  # relative to the file's folder
 
 
 def settings_file(file: Path | None, environ=os.environ) -> Path | None:
@@ -168,5 +168,6 @@ def read_file(path: Path | None) -> dict:
     if problems:
         raise DigestError(problems)
     for key in PATHS - settings.keys():  # the file sits beside its seeds folder, wherever it is
-        settings[key] = str(path.parent / getattr(Config, key))
+        if getattr(Config, key):
+            settings[key] = str(path.parent / getattr(Config, key))
     return settings

@@ -24,10 +24,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from .hosting import NGINX_REDIRECTS, REDIRECTS, headers_file, nginx_map, redirects_file
 from .site import IMMUTABLE, Build, Carried, Resource, Site, etag
+from .urls import MEDIA_TYPES
 from .workers import alongside
 
 RENAME_EXCHANGE = 2  # renameat2(2) flag: swap two paths atomically (Linux ≥ 3.15)
@@ -143,7 +144,7 @@ def publish_build(build: Build, out: Path, processes: int = 1,
 
     items = len(build.catalog.items)
     previous = manifest_of(target(out))
-    build.previous = {path_for(name): recipe for name, (_, recipe) in previous.items() if recipe != NO_RECIPE}
+    build.previous = {path_for(name): listed.recipe for name, listed in previous.items() if listed.recipe != NO_RECIPE}
     # starting processes costs more than few items, or than a publish that carries most documents over
     used = processes if items >= PARALLEL_FROM and build.stale() > MOSTLY_CARRIED else 1
 
@@ -196,7 +197,7 @@ def standby_of(out: Path) -> Path:
 
 
 def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
-             previous: dict[str, tuple[str, str]]) -> Changes:
+             previous: dict[str, Listed]) -> Changes:
     """`previous`: the manifest of the export in `out`, whose files a carried document links to."""
     standby = standby_of(out)
     if standby.is_symlink():  # only ever a folder this build made; never followed
@@ -236,14 +237,22 @@ def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
 @dataclass(frozen=True, slots=True)
 class Written:
     """What is kept of a document once its files are written: enough for _headers, the manifest
-    and the folder times."""
+    (which a server's workers serve the export by) and the folder times."""
     etag: str
+    gzip_etag: str
+    size: int
+    gzip_size: int
     media_type: str
     cache_control: str
     mtime: float
     redirect: str | None = None  # site path a former address of an item leads to
+    gone: bool = False  # the page of a withdrawn item (the server answers 410 with it)
     recipe: str = ""  # what it was made from (feeds/recipes.py); "" for a document always rendered
     carried: bool = False  # carried over from the previous export, not rendered
+
+    @property
+    def immutable(self) -> bool:
+        return self.cache_control == IMMUTABLE
 
 
 @dataclass(frozen=True)
@@ -253,8 +262,8 @@ class Target:
     root: Path
     max_age: int
     old: Path | None = None  # the live export, which carried documents are linked from
-    previous: dict[str, tuple[str, str]] = field(default_factory=dict)  # its manifest
-    present: dict[str, tuple[str, str]] = field(default_factory=dict)  # the standby's manifest, when `root` is it
+    previous: dict[str, Listed] = field(default_factory=dict)  # its manifest
+    present: dict[str, Listed] = field(default_factory=dict)  # the standby's manifest, when `root` is it
 
     @cached_property
     def existing(self) -> frozenset[str]:
@@ -289,19 +298,20 @@ class Writer:
         held = self.target.present.get(name)
         if isinstance(resource, Carried) and not _intact(self.target.old, name, mtime):
             resource = resource.rendered()  # the live export's files are gone or were changed by hand
-        if held is not None and resource.recipe and held[1] == resource.recipe and _intact(self.root, name, mtime):
+        if held is not None and resource.recipe and held.recipe == resource.recipe and _intact(self.root, name, mtime):
             self._folder(name, mtime)  # the standby has it: same recipe, same bytes and time
-            tag = held[0]
+            made = held
         elif isinstance(resource, Carried):
             self._carry(name, mtime)
             self._carry(name + ".gz", mtime)
-            tag = self.target.previous[name][0]
+            made = self.target.previous[name]
         else:
             self._file(name, resource.body, mtime)
             self._file(name + ".gz", resource.gzip, mtime)  # for gzip_static and CDNs that take precompressed files
-            tag = resource.etag
-        self.written[name] = Written(tag, resource.media_type, resource.cache_control(self.max_age), mtime,
-                                     resource.redirect, resource.recipe, isinstance(resource, Carried))
+            made = resource
+        self.written[name] = Written(made.etag, made.gzip_etag, made.size, made.gzip_size, resource.media_type,
+                                     resource.cache_control(self.max_age), mtime, resource.redirect, resource.gone,
+                                     resource.recipe, isinstance(resource, Carried))
 
     def _carry(self, name: str, mtime: float) -> None:
         """The live export's file, linked into this one: same bytes, same time (one inode)."""
@@ -442,36 +452,64 @@ def _unlink(path: Path) -> None:
 
 HEADERS = "_headers"  # host configuration beside the documents (not a document of the Site)
 HOST_FILES = (HEADERS, MARKER, REDIRECTS, NGINX_REDIRECTS)  # files of an export that are not documents
-MANIFEST_HEAD = ("# written by feeds build; the folder is replaced whole by the next. "
-                 "ETag, recipe and file of each document:")
+MANIFEST_HEAD = ("# written by feeds build; the folder is replaced whole by the next. Each document: "
+                 "ETag, gzip ETag, sizes, time, type, flags, recipe, file")
 NO_RECIPE = "-"  # a document rendered by every build
+KINDS = {media_type: kind for kind, media_type in MEDIA_TYPES.items()}
+
+
+class Listed(NamedTuple):
+    """A document as an export's manifest lists it: what the next build reuses it by (its recipe),
+    and what a server answers it with without reading it (feeds/exported.py)."""
+    etag: str
+    gzip_etag: str
+    size: int
+    gzip_size: int
+    mtime: float
+    kind: str  # a key of urls.MEDIA_TYPES
+    flags: str  # "-", or any of "immutable", "gone", ">" + where a former address leads, joined by ","
+    recipe: str
 
 
 def manifest(written: dict[str, Written]) -> str:
-    """The export marker's text: each document's ETag, so the next build sees what changed without
-    reading the old files, and its recipe, so it carries over what is made the same way."""
-    return "\n".join([MANIFEST_HEAD, *(f"{w.etag} {w.recipe or NO_RECIPE} {name}"
-                                       for name, w in sorted(written.items()))]) + "\n"
+    """The export marker's text: each document's validators, sizes, time and flags, so the next
+    build sees what changed without reading the old files and a server answers without reading
+    them; and its recipe, so the next build carries over what is made the same way."""
+    lines = [MANIFEST_HEAD]
+    for name, w in sorted(written.items()):
+        flags = ",".join([*(["immutable"] if w.immutable else []), *(["gone"] if w.gone else []),
+                          *([">" + w.redirect] if w.redirect else [])]) or "-"
+        lines.append(f"{w.etag} {w.gzip_etag} {w.size} {w.gzip_size} {w.mtime!r} {KINDS[w.media_type]} {flags} "
+                     f"{w.recipe or NO_RECIPE} {name}")
+    return "\n".join(lines) + "\n"
 
 
-def manifest_of(out: Path) -> dict[str, tuple[str, str]]:
-    """File name → (ETag, recipe) of each document of an earlier export; {} for none, or for an
-    export from before recipes (it is then rendered whole, once)."""
+def manifest_of(out: Path) -> dict[str, Listed]:
+    """File name → how the manifest lists it, for each document of an earlier export; {} for
+    none, or for an export from before this manifest (it is then rendered whole, once)."""
     try:
-        lines = (out / MARKER).read_text("utf-8").splitlines()
+        return parse_manifest((out / MARKER).read_text("utf-8"))
     except (OSError, UnicodeDecodeError):
         return {}
+
+
+def parse_manifest(text: str) -> dict[str, Listed]:
+    lines = text.splitlines()
     if not lines or lines[0] != MANIFEST_HEAD:
         return {}
     found = {}
     for line in lines[1:]:
-        parts = line.split(" ", 2)
-        if len(parts) == 3:
-            found[parts[2]] = (parts[0], parts[1])
+        parts = line.split(" ", 8)
+        if len(parts) == 9 and parts[5] in MEDIA_TYPES:
+            try:
+                found[parts[8]] = Listed(parts[0], parts[1], int(parts[2]), int(parts[3]), float(parts[4]),
+                                         *parts[5:8])
+            except ValueError:
+                continue
     return found
 
 
-def diff(written: dict[str, Written], out: Path, previous: dict[str, tuple[str, str]] | None = None) -> Changes:
+def diff(written: dict[str, Written], out: Path, previous: dict[str, Listed] | None = None) -> Changes:
     """What publishing `written` over the export in `out` (whose manifest is `previous`, if read)
     adds, changes and removes, in documents (a document's .gz twin and the host configuration
     follow their documents)."""
@@ -480,7 +518,7 @@ def diff(written: dict[str, Written], out: Path, previous: dict[str, tuple[str, 
     if not previous and out.is_dir():  # an export from before manifests: its files say what it has
         old = {name for _, files, _ in _walk(out) for name in files}
     old = {name for name in old if not name.endswith(".gz") and name not in HOST_FILES}
-    etags = {name: tag for name, (tag, _) in previous.items()}
+    etags = {name: listed.etag for name, listed in previous.items()}
     changes = Changes()
     for name in sorted(written):
         if name not in old:

@@ -26,7 +26,7 @@ PACKAGE = Path(__file__).resolve().parent
 LIBRARIES = ("feedgen", "lxml", "Jinja2", "MarkupSafe", "isal", "python-slugify", "text-unidecode", "Werkzeug",
              "python-dateutil", "pycountry")
 # settings no document depends on: where things are, and how the server answers
-NOT_SHOWN = ("seeds", "out", "config_file", "last_good", "cache_max_age", "max_limit", "reload_interval")
+NOT_SHOWN = ("seeds", "out", "config_file", "state", "cache_max_age", "max_limit", "reload_interval")
 
 
 @cache

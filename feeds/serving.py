@@ -2,7 +2,8 @@
 gunicorn, or werkzeug's development server.
 
 Workers are separate processes; each calls the app factory, which reads its configuration from
-the FEEDS_* environment the parent sets here, and watches the seeds folder on its own.
+the FEEDS_* environment the parent sets here and serves the export the builder keeps in the
+state folder (feeds/builder.py); none of them reads the seeds.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def run(config: Config, host: str, port: int, workers: int, server: str = DEFAUL
                                    "worker_class": "gthread", "accesslog": None}.items():
                     self.cfg.set(key, value)
 
-            def load(self):  # in each worker: its own Site and seeds watcher
+            def load(self):  # in each worker: the export, followed across publishes
                 from .app import create_app
                 return create_app()
 

@@ -1,17 +1,15 @@
 """Every document of the URL map: a Build renders them, a Site holds them in memory.
 
-The server serves a Site; `feeds build` streams the same Build to disk. Both take every
-document from `Build`, so every URL without a query string is the same bytes in both.
-Nothing renders a feed anywhere else.
+`feeds build`, and the builder whose export the server's workers serve, stream the same Build
+to disk, so every URL without a query string is the same bytes from the server and from nginx.
+Nothing renders a feed anywhere else, but the server's filters (feeds/searches.py).
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections import OrderedDict
 from typing import Callable, Iterator, Mapping
 
 from isal import igzip
@@ -21,15 +19,11 @@ from . import urls
 from .catalog import Catalog
 from .channels import ALL, COUNTRY, THEME, Channel, channels
 from .config import Config
-from .filters import Filter, narrow
 from .items import Item
 from .listing import ListPage, list_pages
 from .pages import Pages
 from .recipes import Recipes
 from .syndication import EntryCache, Feeds
-
-FILTERED_CACHE_BYTES = 16 * 2**20  # filtered feed documents kept per Site generation (and worker)
-
 
 IMMUTABLE = "public, max-age=31536000, immutable"  # full archive pages never change
 
@@ -65,6 +59,17 @@ class Resource:
     def cache_control(self, max_age: int) -> str:
         return IMMUTABLE if self.immutable else f"public, max-age={max_age}"
 
+    @property
+    def size(self) -> int:
+        return len(self.body)
+
+    @property
+    def gzip_size(self) -> int:
+        return len(self.gzip)
+
+    def content(self, gzipped: bool) -> bytes:
+        return self.gzip if gzipped else self.body
+
     def __post_init__(self):
         object.__setattr__(self, "etag", etag(self.body))
         object.__setattr__(self, "gzip", compress(self.body))
@@ -99,7 +104,6 @@ class Site(Mapping[str, Resource]):
     config: Config
     feeds: dict[str, tuple[Channel, str]] = field(default_factory=dict)  # feed path → (channel, format)
     previews: dict[str, Resource] = field(default_factory=dict)  # feed path → its page for a browser
-    render_filtered: Callable[[str, Filter], Resource] | None = None
 
     def __getitem__(self, path: str) -> Resource:
         return self.resources[path]
@@ -110,13 +114,10 @@ class Site(Mapping[str, Resource]):
     def __len__(self) -> int:
         return len(self.resources)
 
-    def filtered(self, path: str, wanted: Filter) -> Resource:
-        """The feed at `path` narrowed by a filter; rendered on first use, then cached (bounded)."""
-        return self.render_filtered(path, wanted) if wanted else self[path]
-
 
 def build_site(catalog: Catalog, config: Config) -> Site:
-    """Every document in memory, for the server (`feeds build` streams them to disk instead)."""
+    """Every document in memory (for tests and tools; `feeds build` and the server's builder
+    stream them to disk instead)."""
     build = Build(catalog, config)
     out, previews = {}, {}
     for path, resource in build.documents():
@@ -125,19 +126,7 @@ def build_site(catalog: Catalog, config: Config) -> Site:
         else:
             out[path] = resource
     by_path = {channel.path(fmt): (channel, fmt) for channel in build.channels for fmt in urls.FORMATS}
-    cache = BoundedCache(FILTERED_CACHE_BYTES)
-    feeds = Feeds(config, catalog.taxonomy)  # the build's entry cache is not kept for the Site's lifetime
-
-    def render_filtered(path: str, wanted: Filter) -> Resource:
-        key = (path, wanted)
-        resource = cache.get(key)
-        if resource is None:
-            channel, fmt = by_path[path]
-            view = narrow(channel, wanted, config.feed_size, catalog.search_texts)
-            resource = cache.put(key, Resource(feeds.render(view, fmt), urls.MEDIA_TYPES[fmt], view.updated))
-        return resource
-
-    return Site(out, catalog, config, by_path, previews, render_filtered)
+    return Site(out, catalog, config, by_path, previews)
 
 
 Document = tuple[str, "Resource | Carried"]  # (site path, the document or where its files are)
@@ -290,30 +279,3 @@ class Build:
                 shown = items.get(record.id, record)
                 yield self._made(urls.item_page(former), "html", record.touched, self._shown([shown]),
                                  lambda shown=shown: self.pages.moved(shown), redirect=target)
-
-
-class BoundedCache:
-    """Least recently used first out, bounded by bytes held (a filtered feed can be 50 KB or 2 MB)."""
-
-    def __init__(self, max_bytes: int):
-        self.max_bytes, self.size = max_bytes, 0
-        self.entries: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key]
-        return None
-
-    def put(self, key, resource: Resource) -> Resource:
-        with self.lock:
-            if key not in self.entries:
-                self.entries[key] = resource
-                self.size += len(resource.body) + len(resource.gzip)
-            while self.size > self.max_bytes and len(self.entries) > 1:
-                _, old = self.entries.popitem(last=False)
-                self.size -= len(old.body) + len(old.gzip)
-        return resource
-

@@ -1,0 +1,197 @@
+"""An export, as a server's worker serves it: the documents its manifest lists, read from its files.
+
+The manifest gives each document's validators, sizes, time, type and flags, so a worker answers
+304s and HEADs without opening a file, and holds a few hundred bytes per document rather than the
+documents. Bodies are read from the export when asked for, and the most asked-for are kept in a
+cache bounded in bytes.
+
+A publish swaps a new tree in at the export's path (feeds/export.py). A worker holds the folder it
+serves open, so every document of one generation comes from one tree even while the next is
+swapped in; it looks at the path's inode on each request (a stat, about a microsecond) and
+takes the new tree once it is there. The tree a publish swapped out becomes the standby, which
+the publish after next changes in place: a document read from a generation that has meanwhile
+been changed (its file's size or time is not the manifest's) is not served; the request is
+answered from the new generation instead.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from werkzeug.http import http_date
+
+from . import urls
+from .export import IMMUTABLE, MARKER, parse_manifest, path_for
+
+BODY_CACHE_BYTES = 8 * 2**20  # document bodies kept per worker: the feeds readers poll, mostly
+STATUS = "status.json"  # beside the export in a server's state folder: what its builder last did
+
+
+class Stale(Exception):
+    """The generation's files were changed by a later publish: serve from the current one."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Document:
+    """One document of an export, as its manifest lists it; its bytes stay in the export."""
+    generation: "Generation"
+    name: str  # its file in the export
+    etag: str
+    gzip_etag: str
+    size: int
+    gzip_size: int
+    mtime: float
+    media_type: str
+    http_date: str
+    immutable: bool
+    gone: bool
+    redirect: str | None
+
+    @property
+    def last_modified(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.mtime, dt.timezone.utc)
+
+    def cache_control(self, max_age: int) -> str:
+        return IMMUTABLE if self.immutable else f"public, max-age={max_age}"
+
+    def content(self, gzipped: bool) -> bytes:
+        return self.generation.read(self, gzipped)
+
+
+class Generation:
+    """One published tree: its documents by site path, the feeds' previews, and the open folder
+    they are read from."""
+
+    def __init__(self, root: Path, cache: "BodyCache"):
+        self.cache = cache
+        self.fd = None
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            self.inode = os.fstat(fd).st_ino
+            with open(os.open(MARKER, os.O_RDONLY, dir_fd=fd), encoding="utf-8") as marker:
+                listed = parse_manifest(marker.read())
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd = fd
+        if not listed:
+            raise ValueError(f"{root}: not an export of this version (its manifest lists nothing)")
+        self.documents: dict[str, Document] = {}
+        self.previews: dict[str, Document] = {}  # feed path → its page for a browser
+        dates: dict[float, str] = {}  # few distinct times: one string each
+        for name, entry in listed.items():
+            flags = entry.flags.split(",")
+            redirect = next((flag[1:] for flag in flags if flag.startswith(">")), None)
+            date = dates.get(entry.mtime) or dates.setdefault(entry.mtime, http_date(entry.mtime))
+            document = Document(self, name, entry.etag, entry.gzip_etag, entry.size, entry.gzip_size, entry.mtime,
+                                urls.MEDIA_TYPES[entry.kind], date, "immutable" in flags, "gone" in flags, redirect)
+            path = path_for(name)
+            if path.startswith(urls.PREVIEWS + "/"):  # kept by the feed's path: not an address of the site
+                self.previews[path.removeprefix(urls.PREVIEWS).removesuffix(".html")] = document
+            else:
+                self.documents[path] = document
+
+    def __del__(self):  # the last request on this generation has finished
+        if self.fd is not None:
+            os.close(self.fd)
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def read(self, document: Document, gzipped: bool) -> bytes:
+        name = document.name + ".gz" if gzipped else document.name
+        key = (self.inode, name, document.gzip_etag if gzipped else document.etag)
+        body = self.cache.get(key)
+        if body is None:
+            size = document.gzip_size if gzipped else document.size
+            try:
+                fd = os.open(name, os.O_RDONLY, dir_fd=self.fd)
+            except FileNotFoundError:
+                raise Stale(name) from None
+            try:
+                status = os.fstat(fd)
+                if not stat.S_ISREG(status.st_mode) or status.st_size != size or status.st_mtime != document.mtime:
+                    raise Stale(name)
+                body = os.read(fd, size + 1)
+                while len(body) < size:
+                    more = os.read(fd, size - len(body) + 1)
+                    if not more:
+                        break
+                    body += more
+            finally:
+                os.close(fd)
+            if len(body) != size:
+                raise Stale(name)
+            self.cache.put(key, body)
+        return body
+
+
+class BodyCache:
+    """Least recently used first out, bounded by bytes held; shared by a worker's generations."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.size = max_bytes, 0
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            body = self.entries.get(key)
+            if body is not None:
+                self.entries.move_to_end(key)
+            return body
+
+    def put(self, key, body: bytes) -> None:
+        if len(body) > self.max_bytes // 4:
+            return  # one large page must not push out every feed
+        with self.lock:
+            if key not in self.entries:
+                self.entries[key] = body
+                self.size += len(body)
+            while self.size > self.max_bytes:
+                _, old = self.entries.popitem(last=False)
+                self.size -= len(old)
+
+
+class Export:
+    """The export a worker serves, followed across publishes."""
+
+    def __init__(self, root: Path, cache_bytes: int = BODY_CACHE_BYTES):
+        self.root = Path(root)
+        self.cache = BodyCache(cache_bytes)
+        self.lock = threading.Lock()
+        self.generation = Generation(self.root, self.cache)
+        self.loaded = 1  # how many generations this worker has served
+
+    def current(self) -> Generation:
+        """The generation at the export's path now: the one held, unless a publish swapped another in."""
+        generation = self.generation
+        try:
+            inode = os.stat(self.root).st_ino
+        except OSError:
+            return generation  # between the two renames of a host without renameat2
+        if inode != generation.inode:
+            with self.lock:  # one thread reads the new manifest; the others wait for it, not repeat it
+                if self.generation.inode == generation.inode:
+                    try:
+                        self.generation = Generation(self.root, self.cache)
+                        self.loaded += 1
+                    except (OSError, ValueError):
+                        pass  # caught mid-swap: the next request looks again
+                generation = self.generation
+        return generation
+
+
+def read_status(state: Path) -> dict:
+    """What the builder last said of its work (feeds/builder.py), {} before its first word."""
+    try:
+        return json.loads((Path(state) / STATUS).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+

@@ -38,6 +38,15 @@ READERS = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def server_state(tmp_path_factory):
+    """Servers started by the tests keep their state (feeds serve's default: a folder in the
+    user's cache) in a temporary cache, not in the home folder of whoever runs the tests."""
+    cache = tmp_path_factory.mktemp("cache")
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    return cache
+
+
 @pytest.fixture(scope="session")
 def config():
     return Config(seeds=SEEDS, base_url=BASE_URL)

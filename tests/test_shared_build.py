@@ -1,0 +1,136 @@
+"""One build shared by the server's workers: a builder publishes into the state folder, the workers
+serve that export (feeds/builder.py, feeds/exported.py), over real HTTP and real exports."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import feedparser
+import pytest
+
+from feeds.builder import export_of
+from feeds.config import Config
+from feeds.export import manifest_of, publish_build, publishing
+from feeds.exported import Export, Stale
+from feeds.catalog import load_catalog
+from feeds.site import Build
+
+from .conftest import SEEDS, free_port, start_server, stop, wait_for
+from .test_server import fetch
+
+DIGEST = "{day} June, 2021\n\nSeasonal workers item {day}\n\nBody of item {day}.\n"
+
+
+def publish(seeds, out, config):
+    with publishing(out):
+        publish_build(Build(load_catalog(seeds, config.tag_authority), config), out)
+
+
+def test_a_worker_follows_publishes_and_never_serves_a_changed_file_for_an_old_manifest(seeds, tmp_path):
+    config = Config(seeds=seeds.folder, base_url="https://feeds.example.net/")
+    out = tmp_path / "public"
+    seeds("a.txt", DIGEST.format(day=1))
+    publish(seeds.folder, out, config)
+    export = Export(out)
+    first = export.current()
+    feed = first.documents["/feed.atom"]
+    assert feed.content(False) == (out / "feed.atom").read_bytes()
+    assert feed.content(True) == (out / "feed.atom.gz").read_bytes()
+
+    seeds("b.txt", DIGEST.format(day=2))
+    publish(seeds.folder, out, config)  # swapped in; the first tree is now the standby, untouched
+    assert first.documents["/feed.atom"].content(False) == feed.content(False)  # still one whole generation
+    second = export.current()
+    assert second is not first and export.loaded == 2
+    assert second.documents["/feed.atom"].content(False) == (out / "feed.atom").read_bytes()
+    assert second.documents["/feed.atom"].etag == manifest_of(out)["feed.atom"].etag != feed.etag
+
+    seeds("c.txt", DIGEST.format(day=3))
+    publish(seeds.folder, out, config)  # brings the standby (the first tree) up to date in place
+    first.cache.entries.clear()
+    with pytest.raises(Stale):
+        first.documents["/feed.atom"].content(False)  # its file changed: never served for the old validators
+    assert export.current().documents["/feed.atom"].content(False) == (out / "feed.atom").read_bytes()
+
+
+def test_previews_flags_and_redirects_come_from_the_manifest(tmp_path, seeds):
+    config = Config(seeds=seeds.folder, base_url="https://feeds.example.net/")
+    out = tmp_path / "public"
+    seeds("a.txt", DIGEST.format(day=1))
+    publish(seeds.folder, out, config)
+    generation = Export(out).current()
+    assert set(generation.previews) == {f"/feed.{fmt}" for fmt in ("atom", "rss", "json")} | {
+        path for path in generation.previews if path.startswith(("/themes/", "/countries/"))}
+    assert "/_preview/feed.atom.html" not in generation.documents
+    page = generation.documents["/"]
+    assert page.http_date and not page.gone and page.redirect is None and page.media_type.startswith("text/html")
+
+
+def serve(seeds, state, port, *options):
+    return start_server([sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds), "--port", str(port),
+                         "--state", str(state), *map(str, options)],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_restart_on_unchanged_sources_serves_the_last_export_without_building(tmp_path):
+    seeds, state = tmp_path / "seeds", tmp_path / "state"
+    shutil.copytree(SEEDS, seeds)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    process = serve(seeds, state, port, "--workers", 2)
+    try:
+        wait_for(base, process)
+        first = fetch(base + "feed.atom")
+        status = json.loads((state / "status.json").read_text())
+    finally:
+        stop(process)
+    inode = os.stat(export_of(state)).st_ino
+    process = serve(seeds, state, port, "--workers", 2)
+    try:
+        started = time.monotonic()
+        wait_for(base, process)
+        assert time.monotonic() - started < 3
+        again = fetch(base + "feed.atom")
+        assert (again[1]["ETag"], again[2]) == (first[1]["ETag"], first[2])
+        time.sleep(1)  # the supervisor has looked at the seeds by now
+        assert json.loads((state / "status.json").read_text()) == status  # no build
+        assert os.stat(export_of(state)).st_ino == inode
+    finally:
+        stop(process)
+    assert "published generation" not in process.stderr.read()
+
+
+def test_a_change_is_one_build_whatever_the_number_of_workers(tmp_path):
+    seeds, state = tmp_path / "seeds", tmp_path / "state"
+    shutil.copytree(SEEDS, seeds)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    process = serve(seeds, state, port, "--workers", 3, "--reload-interval", 0.2)
+    try:
+        wait_for(base, process)
+        (seeds / "zz-new.txt").write_text("3 November, 2021\n\nNew item for every worker\n\nBody.\n")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            titles = {feedparser.parse(fetch(base + "feed.atom")[2]).entries[0].title for _ in range(12)}
+            if titles == {"New item for every worker"}:
+                break
+            time.sleep(0.2)
+        assert titles == {"New item for every worker"}
+        health = [json.loads(fetch(base + "healthz")[2]) for _ in range(20)]
+        assert {h["generation"] for h in health} == {2} and len({h["worker"] for h in health}) > 1
+    finally:
+        stop(process)
+    log = process.stderr.read()
+    assert log.count("published generation") == 2, log  # the first run, then one build for the change
+
+
+def test_the_first_run_with_broken_seeds_fails_with_every_problem_and_serves_nothing(tmp_path, seeds):
+    seeds("digest.txt", "31 February, 2021\n\nTitle\n\nBody\n")
+    port = free_port()
+    done = subprocess.run([sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds.folder), "--port", str(port),
+                           "--state", str(tmp_path / "state")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == f"{seeds.folder}/digest.txt:1: impossible date '31 February, 2021': February 2021 has no day 31\n"
+    assert not export_of(tmp_path / "state").exists()

@@ -50,7 +50,7 @@ def create_app(config: Config | None = None) -> Flask:
     except (OSError, ValueError) as e:
         raise RuntimeError(f"{export_of(state)}: nothing to serve ({getattr(e, 'strerror', None) or e}); "
                            f"`feeds serve` publishes it first, as `python -m feeds.builder {state}` does") from None
-    searches = Searches(config, state)
+    searches = Searches(config)
     app.extensions["feeds.export"] = export
     absolute = urls.Absolute(config.base_url)  # Locations too: never from the request's Host
 
@@ -155,13 +155,13 @@ def create_app(config: Config | None = None) -> Flask:
                 if wanted in generation.previews and request.args:  # a channel's current feed
                     chosen = parse(request.args, config.max_limit)
                     if chosen:
-                        return respond(searches.render(generation.inode, wanted, chosen))
+                        return respond(searches.render(generation, wanted, chosen))
                 if wanted in generation.documents:
                     return respond(generation.documents[wanted])
             except Stale:
                 continue
             except Unavailable:
-                raise ServiceUnavailable("search is unavailable until the seeds read again") from None
+                raise ServiceUnavailable("filters need an export published by the server's builder") from None
             break
         # what a static host answers for the export's folders: /x → /x/ and /x/index.html → /x/
         folder = wanted.removesuffix("index.html") if wanted.endswith("/index.html") else wanted + "/"

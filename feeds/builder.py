@@ -163,6 +163,7 @@ def build(config: Config, state: Path) -> dict:
     from .catalog import load_catalog
     from .export import facts_file, publish_build, publishing
     from .factcache import FactCache
+    from .searchindex import NAME, index_bytes
     from .site import Build
     from .workers import build_processes, without_cycle_collection
 
@@ -183,11 +184,16 @@ def build(config: Config, state: Path) -> dict:
                                    facts=facts)
             with publishing(out):
                 made = Build(catalog, config)
-                result["changes"], result["documents"] = publish_build(made, out, processes), made.size()
+                search = {NAME: index_bytes(catalog, made.channels)}  # published in the same tree
+                result["changes"] = publish_build(made, out, processes, extras=search)
+                result["documents"] = made.size()
         return catalog
 
     catalog = ledgers.publish(make)
     facts.save()
+    after = fingerprint(config.seeds)  # the ledger just written is no change to build again for
+    if [entry for entry in after if entry[0] != LEDGER] == [entry for entry in seen if entry[0] != LEDGER]:
+        seen = after
     changes = result["changes"]
     status = {
         "generation": previous.get("generation", 0) + 1,
@@ -249,19 +255,18 @@ class Supervisor(threading.Thread):
         self.built = status.get("fingerprint") if current else None  # what the export was made from
 
     def run(self) -> None:
-        seen = self.built
         if self.built is None:
-            self.built = seen = fingerprint(self.config.seeds)
             self.build()
         if not self.interval:
             return  # reloading is off: the export stays as this start left it
+        seen = self.built
         while not self.stopping.wait(self.interval - time.time() % self.interval):
             current = fingerprint(self.config.seeds)
             if current == self.built or current != seen:
                 seen = current
                 continue
-            self.built = current
             self.build()
+            seen = self.built
 
     def build(self) -> bool:
         """One build in a process of its own (its log goes to the server's); its problems are logged."""
@@ -269,6 +274,9 @@ class Supervisor(threading.Thread):
         done = run_builder(self.config, self.state)
         for line in done.stdout.splitlines():
             log.error("seeds do not read, still serving generation %d: %s", generation, line)
+        # what the build read (the ledger it wrote is not a change), or failed to read: the next
+        # build waits for the next change
+        self.built = read_status(self.state).get("fingerprint") or fingerprint(self.config.seeds)
         return done.returncode == 0
 
 

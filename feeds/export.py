@@ -128,7 +128,7 @@ def publish(documents: Iterable[tuple[str, Resource]], out: Path, max_age: int,
 
 
 def publish_build(build: Build, out: Path, processes: int = 1,
-                  progress: Callable[[int], None] | None = None) -> Changes:
+                  progress: Callable[[int], None] | None = None, extras: dict[str, bytes] | None = None) -> Changes:
     """Render and write a whole build, then swap it in; call inside `publishing(out)`.
 
     A document whose recipe (feeds/recipes.py) is the one the export being replaced recorded is
@@ -139,7 +139,9 @@ def publish_build(build: Build, out: Path, processes: int = 1,
     Documents are written and forgotten one by one: what a build keeps grows by a few hundred
     bytes per document (what was written, for _headers and the manifest), not by the documents.
     With `processes` > 1, this process and `processes` - 1 forked workers share the work: the
-    pages, the feeds (in shares) and the item pages (in spans); see feeds/workers.py."""
+    pages, the feeds (in shares) and the item pages (in spans); see feeds/workers.py.
+    `extras`: dotfiles (name → bytes) published in the same tree, never served (the server's
+    search index)."""
     progress = progress or (lambda n: None)
 
     items = len(build.catalog.items)
@@ -166,7 +168,7 @@ def publish_build(build: Build, out: Path, processes: int = 1,
         finally:
             _WORKER = None
 
-    return _publish(fill, target(out), build.config.cache_max_age, previous)
+    return _publish(fill, target(out), build.config.cache_max_age, previous, extras or {})
 
 
 PARALLEL_FROM = 200  # items; below this, one process
@@ -197,7 +199,7 @@ def standby_of(out: Path) -> Path:
 
 
 def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
-             previous: dict[str, Listed]) -> Changes:
+             previous: dict[str, Listed], extras: dict[str, bytes] | None = None) -> Changes:
     """`previous`: the manifest of the export in `out`, whose files a carried document links to."""
     standby = standby_of(out)
     if standby.is_symlink():  # only ever a folder this build made; never followed
@@ -212,7 +214,7 @@ def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
     try:
         writer = Writer(Target(new, max_age, out, previous, present))
         fill(writer)
-        written = writer.finish()
+        written = writer.finish(extras or {})
         changes = diff(written, out, previous)
         if not out.exists():
             new.rename(out)
@@ -344,11 +346,14 @@ class Writer:
         for folder, newest in folders.items():
             self.folders[folder] = max(self.folders.get(folder, 0), newest)
 
-    def finish(self) -> dict[str, Written]:
-        """The host configuration and the manifest; in the standby, what the new export no longer
-        has removed; then folders readable and timed like their newest file, so two builds are
-        identical trees."""
+    def finish(self, extras: dict[str, bytes]) -> dict[str, Written]:
+        """The host configuration, the extras and the manifest; in the standby, what the new
+        export no longer has removed; then folders readable and timed like their newest file, so
+        two builds are identical trees."""
         stamp = self.written["index.html"].mtime if "index.html" in self.written else 0
+        for name, data in extras.items():
+            assert name.startswith(".") and "/" not in name, name  # never an address of the site
+            self._file(name, data, stamp)
         self._file(HEADERS, headers_file(self.written, self.max_age).encode(), stamp)
         redirects = {"/" + name.removesuffix("index.html"): w for name, w in self.written.items() if w.redirect}
         # the index lists every title, so it changed whenever an address did
@@ -359,7 +364,7 @@ class Writer:
                 folder = folder.rpartition("/")[0]
                 self.folders[folder] = max(self.folders.get(folder, 0), newest)
         if self.target.present:  # the standby: remove what the new export does not have
-            keep = {*self.written, *(name + ".gz" for name in self.written), *HOST_FILES}
+            keep = {*self.written, *(name + ".gz" for name in self.written), *HOST_FILES, *extras}
             emptied = []
             for folder, files, links in _walk(self.root):
                 for name in [*(name for name in files if name not in keep), *links]:

@@ -5,13 +5,10 @@ channel: a valid feed whose self link is the filtered URL.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlencode
 
-from .channels import Channel
 from .digest import XML_FORBIDDEN
 from .items import tokens
 
@@ -61,18 +58,3 @@ def parse(args, max_limit: int) -> Filter:
 
 
 NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: "²" and "５" are digits to str.isdigit()
-
-
-def narrow(channel: Channel, wanted: Filter, feed_size: int, texts: Mapping[str, str]) -> Channel:
-    """The channel as the filtered URL publishes it: ?q= searches its whole history, newest first,
-    for items holding a word that starts with each word of the query; ?limit= sets how many items
-    the document holds (otherwise the usual feed size). `texts`: item id → search_text."""
-    prefixes = [" " + word for word in wanted.words]
-    pool = [item for item in channel.all_items if all(p in texts[item.id] for p in prefixes)] \
-        if wanted.words else channel.all_items
-    items = tuple(pool[:wanted.limit or feed_size])
-    title = f"{channel.title} — search: {' '.join(wanted.words)}" if wanted.words else channel.title
-    return dataclasses.replace(channel, id=f"{channel.id}?{wanted.query}", query=wanted.query, title=title,
-                               prev_archive=None,  # the archives hold the unfiltered history
-                               all_items=tuple(pool), items=items,
-                               tombstones=(), updated=channel.latest)  # a search reaches the whole history

@@ -11,7 +11,8 @@ Measured, in this order, on one corpus (bench/corpus.py) and one state folder:
 - a restart on unchanged sources: seconds until /feed.atom answers;
 - a new 10-item digest file: seconds from writing it until every answer holds its items;
 - load during reloads: 8 clients fetch /feed.atom (and a search now and then) while three digest
-  files land one after another; errors, and answers whose ETag is not the hash of their body.
+  files land one after another; errors, and answers whose ETag is not the hash of their body;
+  PSS at its peak meanwhile (the build's process included), and once the last build has exited.
 """
 from __future__ import annotations
 
@@ -191,8 +192,22 @@ def main() -> None:
         time.sleep(2)
         (seeds / "zz-weekly.txt").write_text(digest("weekly", 1))
         rows.append(("new 10-item digest: seconds until served", f"{wait_until_served(base, 'Item weekly-'):.1f}"))
+        peak, sampling = [0.0, 0], threading.Event()
+
+        def sample() -> None:  # the builder's process included, while it runs
+            while not sampling.wait(0.25):
+                peak[:] = max(peak, list(pss_mb(process.pid)))
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
         answers, errors, mixed = load_during_reloads(base, seeds)
+        sampling.set()
+        sampler.join()
         rows.append(("load during 3 reloads: answers / errors / mixed", f"{answers:,} / {errors} / {mixed}"))
+        rows.append((f"PSS at its peak during the reloads ({peak[1]} processes)", f"{peak[0]:.0f} MB"))
+        deadline = time.monotonic() + 60
+        while len(tree(process.pid)) > args.workers + 1 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the last build has exited
         pss, count = pss_mb(process.pid)
         rows.append((f"PSS, {count} processes, after the reloads", f"{pss:.0f} MB"))
         stop(process)

@@ -134,3 +134,26 @@ def test_the_first_run_with_broken_seeds_fails_with_every_problem_and_serves_not
     assert done.returncode == 1
     assert done.stderr == f"{seeds.folder}/digest.txt:1: impossible date '31 February, 2021': February 2021 has no day 31\n"
     assert not export_of(tmp_path / "state").exists()
+
+
+@pytest.mark.parametrize("query", ["migra", "panama workers", "trafficking", "nothing-matches-this", "a"])
+@pytest.mark.parametrize("limit", [None, 2])
+def test_the_search_index_finds_what_a_search_of_every_item_finds(catalog, config, tmp_path, query, limit):
+    from feeds.channels import channels
+    from feeds.filters import Filter
+    from feeds.items import search_text, tokens
+    from feeds.searchindex import SearchIndex, index_bytes
+
+    made = channels(catalog, config)
+    (tmp_path / "index").write_bytes(index_bytes(catalog, made))
+    with open(tmp_path / "index", "rb") as file:
+        index = SearchIndex(file.fileno())
+    wanted = Filter(tuple(sorted(set(tokens(query)))), limit)
+    for channel in made:
+        for fmt in ("atom", "json"):
+            view, got_fmt = index.narrow(channel.path(fmt), wanted, config.feed_size)
+            expected = [item for item in channel.all_items
+                        if all(" " + word in search_text(item) for word in wanted.words)][:limit or config.feed_size]
+            assert got_fmt == fmt and [item.id for item in view.items] == [item.id for item in expected]
+            assert [item.title for item in view.items] == [item.title for item in expected]
+            assert view.query == wanted.query and view.prev_archive is None

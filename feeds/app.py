@@ -62,7 +62,7 @@ def create_app(config: Config | None = None) -> Flask:
         if resource.redirect:
             return "301 Moved Permanently", [
                 ("Location", absolute(resource.redirect)), ("Cache-Control", f"public, max-age={config.cache_max_age}"),
-                ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(MOVED)))], MOVED
+                ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(MOVED)))], b"" if head else MOVED
         accepted = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"))
         gzipped = accepted["gzip"] > 0
         etag = resource.gzip_etag if gzipped else resource.etag  # a validator per representation
@@ -134,7 +134,8 @@ def create_app(config: Config | None = None) -> Flask:
     def health():
         generation, status = export.current(), read_status(state)
         body = json.dumps({
-            "status": "ok" if not status.get("last_error") else "serving the last good build",
+            "status": ("serving the last good build" if status.get("last_error") else "ok" if status
+                       else "no status.json in the state folder: the builder will publish again"),
             "items": status.get("items"),
             "documents": len(generation),
             "generation": status.get("generation"),  # publishes into this state folder
@@ -155,14 +156,19 @@ def create_app(config: Config | None = None) -> Flask:
                 if wanted in generation.previews and request.args:  # a channel's current feed
                     chosen = parse(request.args, config.max_limit)
                     if chosen:
-                        return respond(searches.render(generation, wanted, chosen))
+                        filtered = searches.render(generation, wanted, chosen)
+                        if filtered is None:
+                            raise Stale(wanted)  # the index does not know this feed: not this generation's
+                        return respond(filtered)
                 if wanted in generation.documents:
                     return respond(generation.documents[wanted])
             except Stale:
                 continue
             except Unavailable:
-                raise ServiceUnavailable("filters need an export published by the server's builder") from None
+                raise ServiceUnavailable("filters need an export published by this server's builder") from None
             break
+        else:  # every try met a tree being changed: the answer is coming, not missing
+            raise ServiceUnavailable("the site is being published; try again")
         # what a static host answers for the export's folders: /x → /x/ and /x/index.html → /x/
         folder = wanted.removesuffix("index.html") if wanted.endswith("/index.html") else wanted + "/"
         if folder in generation.documents:

@@ -12,6 +12,7 @@ allocates is returned when it exits. A restart on unchanged sources serves the l
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
@@ -21,11 +22,13 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .config import Config
 from .digest import digest_paths
+from .export import MARKER
 from .exported import STATUS, read_status
 from .ledger import NAME as LEDGER, Ledger, build_time, locked as ledger_lock, read_ledger, write_ledger
 from .overrides import NAME as OVERRIDES
@@ -63,6 +66,21 @@ def state_of(config: Config) -> Path:
 
 def export_of(state: Path) -> Path:
     return Path(state) / EXPORT
+
+
+@contextmanager
+def serving_from(state: Path):
+    """Held by the one server that uses a state folder: two would publish each change twice."""
+    with open(Path(state) / ".serve.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StateBusy(f"{state}: another feeds serve keeps its state there; give this one --state DIR") from None
+        yield
+
+
+class StateBusy(Exception):
+    pass
 
 
 def exported(state: Path) -> bool:
@@ -219,7 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     from .export import ExportError
     from .workers import WorkerDied
 
-    state = Path((argv or sys.argv[1:])[0])
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or argv[0].startswith("-"):
+        print("usage: python -m feeds.builder STATE\n\nPublish the seeds (settings from feeds.toml and FEEDS_* "
+              "variables) into the export in the folder STATE, which create_app() serves.", file=sys.stderr)
+        return 2
+    state = Path(argv[0])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds: the half-written tree is removed
     log_to_stderr()
     config = Config.from_env()
@@ -229,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
         problems = [*map(str, e.problems), *(f"{w.path}:{w.line}: warning: {w.message}" for w in e.warnings)]
     except (ExportError, WorkerDied, OSError) as e:
         problems = [f"cannot write the export: {e}"]
+    except Exception as e:  # a bug: said, with its traceback in the log, and the last export stays
+        log.exception("the build failed")
+        problems = [f"the build failed: {type(e).__name__}: {e}"]
     else:
         log.info("published generation %d: %d items, %d documents (%d rendered) in %.1f s", status["generation"],
                  status["items"], status["documents"], status["rendered"], status["seconds"])
@@ -261,6 +287,11 @@ class Supervisor(threading.Thread):
             return  # reloading is off: the export stays as this start left it
         seen = self.built
         while not self.stopping.wait(self.interval - time.time() % self.interval):
+            if not (self.state / STATUS).is_file() or not (export_of(self.state) / MARKER).is_file():
+                log.warning("the export in %s is gone: publishing it again", self.state)
+                self.build()
+                seen = self.built
+                continue
             current = fingerprint(self.config.seeds)
             if current == self.built or current != seen:
                 seen = current
@@ -270,13 +301,18 @@ class Supervisor(threading.Thread):
 
     def build(self) -> bool:
         """One build in a process of its own (its log goes to the server's); its problems are logged."""
-        generation = read_status(self.state).get("generation", 0)
+        before, seen = read_status(self.state), fingerprint(self.config.seeds)
+        generation = before.get("generation", 0)
         done = run_builder(self.config, self.state)
+        after = read_status(self.state)
         for line in done.stdout.splitlines():
             log.error("seeds do not read, still serving generation %d: %s", generation, line)
-        # what the build read (the ledger it wrote is not a change), or failed to read: the next
-        # build waits for the next change
-        self.built = read_status(self.state).get("fingerprint") or fingerprint(self.config.seeds)
+        if done.returncode and after == before:  # killed, or out of memory: it said nothing
+            log.error("the build stopped with exit status %d and no word; still serving generation %d until "
+                      "the next change", done.returncode, generation)
+        # what the build read (the ledger it wrote is no change), or failed to: the next build
+        # waits for the next change
+        self.built = after.get("fingerprint") if after != before else seen
         return done.returncode == 0
 
 

@@ -1,6 +1,7 @@
 """The `feeds` command: check, items, build and serve the digest's feeds."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -457,7 +458,7 @@ def tag_authority(tag_uri: str) -> str:
                    "~/.cache/feeds per seeds folder and address]")
 def serve(seeds, config_file, host, port, base_url, workers, server_name, max_age, reload_interval, state):
     """Serve the feeds over HTTP (python server.py does the same)."""
-    from .builder import Supervisor, exported, log_to_stderr, run_builder, state_of
+    from .builder import StateBusy, Supervisor, exported, log_to_stderr, run_builder, serving_from, state_of
     from .exported import read_status
     from .serving import run
 
@@ -478,18 +479,23 @@ def serve(seeds, config_file, host, port, base_url, workers, server_name, max_ag
         state.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         fail([f"{state}: cannot keep the server's state there: {e.strerror}"])
-    if not exported(state):  # the first run: publish before serving, and fail with every problem
-        first = run_builder(config, state)
-        if first.returncode:
-            fail(first.stdout.splitlines())
-    status = read_status(state)
-    for warning in status.get("warnings", []):
-        click.echo(f"warning: {warning}", err=True)
-    workers = workers or (1 if server_name == "werkzeug" else 2)
-    click.echo(f"serving {plural(status.get('items', 0), 'item')} on http://{shown}:{port}/ with "
-               f"{server_name} ({plural(workers, 'worker')}); subscribe to {config.base_url}feed.atom", err=True)
-    log_to_stderr()
-    # a restart serves the last export at once; the supervisor builds again only if the seeds,
-    # code or settings changed since, then after each change
-    Supervisor(config, state, config.reload_interval).start()
-    run(config, host, port, workers, server_name)
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(serving_from(state))
+        except StateBusy as e:
+            fail([str(e)])
+        if not exported(state):  # the first run: publish before serving, and fail with every problem
+            first = run_builder(config, state)
+            if first.returncode:
+                fail(first.stdout.splitlines())
+        status = read_status(state)
+        for warning in status.get("warnings", []):
+            click.echo(f"warning: {warning}", err=True)
+        workers = workers or (1 if server_name == "werkzeug" else 2)
+        click.echo(f"serving {plural(status.get('items', 0), 'item')} on http://{shown}:{port}/ with "
+                   f"{server_name} ({plural(workers, 'worker')}); subscribe to {config.base_url}feed.atom", err=True)
+        log_to_stderr()
+        # a restart serves the last export at once; the supervisor builds again only if the seeds,
+        # code or settings changed since, then after each change
+        Supervisor(config, state, config.reload_interval).start()
+        run(config, host, port, workers, server_name)

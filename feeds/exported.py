@@ -7,11 +7,13 @@ cache bounded in bytes.
 
 A publish swaps a new tree in at the export's path (feeds/export.py). A worker holds the folder it
 serves open, so every document of one generation comes from one tree even while the next is
-swapped in; it looks at the path's inode on each request (a stat, about a microsecond) and
-takes the new tree once it is there. The tree a publish swapped out becomes the standby, which
-the publish after next changes in place: a document read from a generation that has meanwhile
-been changed (its file's size or time is not the manifest's) is not served; the request is
-answered from the new generation instead.
+swapped in. On each request it looks at the manifest at the export's path (a stat, a microsecond
+or two) and takes the new tree once the manifest is another. Two trees take turns at the path
+(the export and the standby), so a generation is known by its manifest, written anew by every
+publish (its inode and change time), not by its folder. The tree a publish swapped out becomes
+the standby, which the publish after next changes in place: a document read from a generation
+that has meanwhile been changed (its file's size or time is not the manifest's) is not served;
+the request is answered from the new generation instead.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import json
 import os
 import stat
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +43,7 @@ class Stale(Exception):
 @dataclass(frozen=True, slots=True, eq=False)
 class Document:
     """One document of an export, as its manifest lists it; its bytes stay in the export."""
-    generation: "Generation"
+    generation: "weakref.ref[Generation]"  # not a strong reference: a generation is freed with its last request
     name: str  # its file in the export
     etag: str
     gzip_etag: str
@@ -61,7 +64,10 @@ class Document:
         return IMMUTABLE if self.immutable else f"public, max-age={max_age}"
 
     def content(self, gzipped: bool) -> bytes:
-        return self.generation.read(self, gzipped)
+        generation = self.generation()
+        if generation is None:  # replaced, and no request holds it any more
+            raise Stale(self.name)
+        return generation.read(self, gzipped)
 
 
 class Generation:
@@ -73,8 +79,8 @@ class Generation:
         self.fd = None
         fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            self.inode = os.fstat(fd).st_ino
             with open(os.open(MARKER, os.O_RDONLY, dir_fd=fd), encoding="utf-8") as marker:
+                self.key = identity(os.fstat(marker.fileno()))
                 listed = parse_manifest(marker.read())
         except BaseException:
             os.close(fd)
@@ -85,17 +91,25 @@ class Generation:
         self.documents: dict[str, Document] = {}
         self.previews: dict[str, Document] = {}  # feed path → its page for a browser
         dates: dict[float, str] = {}  # few distinct times: one string each
+        me = weakref.ref(self)
         for name, entry in listed.items():
             flags = entry.flags.split(",")
             redirect = next((flag[1:] for flag in flags if flag.startswith(">")), None)
             date = dates.get(entry.mtime) or dates.setdefault(entry.mtime, http_date(entry.mtime))
-            document = Document(self, name, entry.etag, entry.gzip_etag, entry.size, entry.gzip_size, entry.mtime,
+            document = Document(me, name, entry.etag, entry.gzip_etag, entry.size, entry.gzip_size, entry.mtime,
                                 urls.MEDIA_TYPES[entry.kind], date, "immutable" in flags, "gone" in flags, redirect)
             path = path_for(name)
             if path.startswith(urls.PREVIEWS + "/"):  # kept by the feed's path: not an address of the site
                 self.previews[path.removeprefix(urls.PREVIEWS).removesuffix(".html")] = document
             else:
                 self.documents[path] = document
+
+    def unchanged(self) -> bool:
+        """Whether its tree is still as published: a publish that changes it removes the manifest first."""
+        try:
+            return identity(os.stat(MARKER, dir_fd=self.fd)) == self.key
+        except OSError:
+            return False
 
     def __del__(self):  # the last request on this generation has finished
         if self.fd is not None:
@@ -106,7 +120,7 @@ class Generation:
 
     def read(self, document: Document, gzipped: bool) -> bytes:
         name = document.name + ".gz" if gzipped else document.name
-        key = (self.inode, name, document.gzip_etag if gzipped else document.etag)
+        key = (name, document.gzip_etag if gzipped else document.etag)  # equal ETags, equal bytes
         body = self.cache.get(key)
         if body is None:
             size = document.gzip_size if gzipped else document.size
@@ -164,6 +178,7 @@ class Export:
 
     def __init__(self, root: Path, cache_bytes: int = BODY_CACHE_BYTES):
         self.root = Path(root)
+        self.manifest = self.root / MARKER
         self.cache = BodyCache(cache_bytes)
         self.lock = threading.Lock()
         self.generation = Generation(self.root, self.cache)
@@ -173,12 +188,12 @@ class Export:
         """The generation at the export's path now: the one held, unless a publish swapped another in."""
         generation = self.generation
         try:
-            inode = os.stat(self.root).st_ino
+            key = identity(os.stat(self.manifest))
         except OSError:
-            return generation  # between the two renames of a host without renameat2
-        if inode != generation.inode:
+            return generation  # between the two renames of a host without renameat2, or gone: keep serving
+        if key != generation.key:
             with self.lock:  # one thread reads the new manifest; the others wait for it, not repeat it
-                if self.generation.inode == generation.inode:
+                if self.generation.key == generation.key:
                     try:
                         self.generation = Generation(self.root, self.cache)
                         self.loaded += 1
@@ -186,6 +201,11 @@ class Export:
                         pass  # caught mid-swap: the next request looks again
                 generation = self.generation
         return generation
+
+
+def identity(status: os.stat_result) -> tuple[int, int, int]:
+    """What tells one publish's manifest from another's: each publish writes it anew."""
+    return status.st_dev, status.st_ino, status.st_ctime_ns
 
 
 def read_status(state: Path) -> dict:

@@ -11,9 +11,9 @@ from collections import OrderedDict
 
 from . import urls
 from .config import Config
-from .exported import Generation
+from .exported import Generation, Stale
 from .filters import Filter
-from .searchindex import SearchIndex, open_index
+from .searchindex import NAME, SearchIndex, open_index
 from .site import Resource
 from .syndication import Feeds
 from .themes import Taxonomy
@@ -22,7 +22,8 @@ FILTERED_CACHE_BYTES = 16 * 2**20  # filtered feed documents kept per generation
 
 
 class Unavailable(Exception):
-    """The export has no search index (it was published by `feeds build`, not the server's builder)."""
+    """The export has no search index this code reads (it was published by `feeds build`, not the
+    server's builder, or by another version, and the builder has yet to publish again)."""
 
 
 class Searches:
@@ -32,26 +33,33 @@ class Searches:
         self.lock = threading.Lock()
         self.loaded: tuple[int, SearchIndex, BoundedCache] | None = None  # for one generation
 
-    def render(self, generation: Generation, path: str, wanted: Filter) -> Resource:
-        """The feed at `path` (a channel's current feed) narrowed by `wanted`."""
+    def render(self, generation: Generation, path: str, wanted: Filter) -> Resource | None:
+        """The feed at `path` (a channel's current feed) narrowed by `wanted`; None if the index
+        has no such feed."""
         index, cache = self._load(generation)
         key = (path, wanted)
         resource = cache.get(key)
         if resource is None:
+            if path not in index.paths:
+                return None
             view, fmt = index.narrow(path, wanted, self.config.feed_size)
             resource = cache.put(key, Resource(self.feeds.render(view, fmt), urls.MEDIA_TYPES[fmt], view.updated))
         return resource
 
     def _load(self, generation: Generation) -> tuple[SearchIndex, "BoundedCache"]:
         loaded = self.loaded
-        if loaded is None or loaded[0] != generation.inode:
+        if loaded is None or loaded[0] != generation.key:
             with self.lock:
-                if self.loaded is None or self.loaded[0] != generation.inode:
+                if self.loaded is None or self.loaded[0] != generation.key:
                     self.feeds = self.feeds or Feeds(self.config, Taxonomy.shipped())
+                    self.loaded = None  # the previous generation's index goes first
                     try:
-                        self.loaded = (generation.inode, open_index(generation.fd), BoundedCache(FILTERED_CACHE_BYTES))
+                        index = open_index(generation.fd)
                     except (OSError, ValueError) as e:
                         raise Unavailable(str(e)) from None
+                    if not generation.unchanged():
+                        raise Stale(NAME)  # a publish is changing its tree: the index may be the next one's
+                    self.loaded = (generation.key, index, BoundedCache(FILTERED_CACHE_BYTES))
                 loaded = self.loaded
         return loaded[1], loaded[2]
 

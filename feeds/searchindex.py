@@ -25,6 +25,7 @@ from .catalog import Catalog
 from .channels import Channel
 from .filters import Filter
 from .items import Item, search_text
+from .recipes import code
 
 NAME = ".feeds-search"
 FORMAT = 1
@@ -50,7 +51,7 @@ def index_bytes(catalog: Catalog, channels: list[Channel]) -> bytes:
     shown = [(dataclasses.replace(channel, all_items=(), items=(), slots=(), tombstones=(), freshness=None),
               array("I", (position[item.id] for item in channel.all_items))) for channel in channels]
     paths = {channel.path(fmt): (n, fmt) for n, channel in enumerate(channels) for fmt in urls.FORMATS}
-    header = pickle.dumps((FORMAT, shown, paths, word_offsets, record_offsets), protocol=pickle.HIGHEST_PROTOCOL)
+    header = pickle.dumps((FORMAT, code(), shown, paths, word_offsets, record_offsets), protocol=pickle.HIGHEST_PROTOCOL)
     return LENGTH.pack(len(header)) + header + bytes(words) + bytes(records)
 
 
@@ -58,12 +59,16 @@ class SearchIndex:
     """One generation's file, mapped."""
 
     def __init__(self, fd: int):
-        self.map = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
-        (length,) = LENGTH.unpack_from(self.map)
-        start = LENGTH.size + length
-        found, self.channels, self.paths, self.word_offsets, self.record_offsets = pickle.loads(self.map[LENGTH.size:start])
-        if found != FORMAT:
-            raise ValueError(f"{NAME}: format {found}, not {FORMAT}")
+        try:
+            self.map = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+            (length,) = LENGTH.unpack_from(self.map)
+            start = LENGTH.size + length
+            found, made_by, *rest = pickle.loads(self.map[LENGTH.size:start])
+        except Exception as e:  # empty, cut short, or not this file at all
+            raise ValueError(f"{NAME}: cannot be read ({type(e).__name__}: {e})") from None
+        if (found, made_by) != (FORMAT, code()):  # its items are pickled: read only by the code that wrote them
+            raise ValueError(f"{NAME}: written by another version of this program")
+        self.channels, self.paths, self.word_offsets, self.record_offsets = rest
         self.words_at = start
         self.records_at = start + self.word_offsets[-1]
 

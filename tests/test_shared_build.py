@@ -15,6 +15,7 @@ from feeds.config import Config
 from feeds.export import manifest_of, publish_build, publishing
 from feeds.exported import Export, Stale
 from feeds.catalog import load_catalog
+from feeds.searchindex import NAME, index_bytes
 from feeds.site import Build
 
 from .conftest import SEEDS, free_port, start_server, stop, wait_for
@@ -24,8 +25,11 @@ DIGEST = "{day} June, 2021\n\nSeasonal workers item {day}\n\nBody of item {day}.
 
 
 def publish(seeds, out, config):
+    """As the server's builder publishes: with the search index in the same tree."""
+    catalog = load_catalog(seeds, config.tag_authority)
+    build = Build(catalog, config)
     with publishing(out):
-        publish_build(Build(load_catalog(seeds, config.tag_authority), config), out)
+        publish_build(build, out, extras={NAME: index_bytes(catalog, build.channels)})
 
 
 def test_a_worker_follows_publishes_and_never_serves_a_changed_file_for_an_old_manifest(seeds, tmp_path):
@@ -53,6 +57,38 @@ def test_a_worker_follows_publishes_and_never_serves_a_changed_file_for_an_old_m
     with pytest.raises(Stale):
         first.documents["/feed.atom"].content(False)  # its file changed: never served for the old validators
     assert export.current().documents["/feed.atom"].content(False) == (out / "feed.atom").read_bytes()
+
+
+def test_a_worker_asked_nothing_for_two_publishes_serves_the_newest(seeds, tmp_path):
+    """The export and the standby take turns at the export's path: after two publishes the same
+    folder is back there, with other files."""
+    import gc
+    import weakref
+
+    from feeds.searches import Searches
+    from feeds.filters import Filter
+
+    config = Config(seeds=seeds.folder, base_url="https://feeds.example.net/")
+    out = tmp_path / "public"
+    seeds("a.txt", DIGEST.format(day=1))
+    publish(seeds.folder, out, config)
+    export, searches = Export(out), Searches(config)
+    searched = searches.render(export.current(), "/feed.atom", Filter(("seasonal",)))
+    first = weakref.ref(export.current())
+    for day in (2, 3):
+        seeds(f"{day}.txt", DIGEST.format(day=day))
+        publish(seeds.folder, out, config)
+    gc.disable()  # freed when replaced, not when a collection happens to run
+    try:
+        current = export.current()
+        assert first() is None
+    finally:
+        gc.enable()
+    feed = current.documents["/feed.atom"]
+    assert feed.content(False) == (out / "feed.atom").read_bytes() and b"item 3" in feed.content(False)
+    assert "/items/" in current.documents and feed.etag == manifest_of(out)["feed.atom"].etag
+    assert searched.body.count(b"<entry>") == 1
+    assert searches.render(current, "/feed.atom", Filter(("seasonal",))).body.count(b"<entry>") == 3
 
 
 def test_previews_flags_and_redirects_come_from_the_manifest(tmp_path, seeds):
@@ -157,3 +193,29 @@ def test_the_search_index_finds_what_a_search_of_every_item_finds(catalog, confi
             assert got_fmt == fmt and [item.id for item in view.items] == [item.id for item in expected]
             assert [item.title for item in view.items] == [item.title for item in expected]
             assert view.query == wanted.query and view.prev_archive is None
+
+
+def test_a_deleted_export_is_published_again_and_one_state_folder_has_one_server(tmp_path):
+    seeds, state = tmp_path / "seeds", tmp_path / "state"
+    shutil.copytree(SEEDS, seeds)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    process = serve(seeds, state, port, "--reload-interval", 0.2)
+    try:
+        wait_for(base, process)
+        feed = fetch(base + "feed.atom")[2]
+        second = subprocess.run([sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds), "--port",
+                                 str(free_port()), "--state", str(state)], capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1
+        assert second.stderr == f"{state}: another feeds serve keeps its state there; give this one --state DIR\n"
+        shutil.rmtree(export_of(state))
+        (state / "status.json").unlink()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (state / "status.json").is_file():
+            time.sleep(0.2)
+        assert (export_of(state) / "feed.atom").read_bytes() == feed
+        time.sleep(0.5)
+        assert [fetch(base + "feed.atom")[2] for _ in range(6)] == [feed] * 6
+        assert json.loads(fetch(base + "healthz")[2])["status"] == "ok"
+    finally:
+        stop(process)

@@ -100,7 +100,8 @@ def main() -> int:
     rows = []
     for server in args.servers:
         app, base = start([sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds), "--port", "{port}",
-                           "--workers", str(args.workers), "--server", server], HERE.parent)
+                           "--state", str(work / f"state-{server}"), "--workers", str(args.workers),
+                           "--server", server], HERE.parent)
         etag = urllib.request.urlopen(base + "/feed.atom").headers["ETag"]
         cases = {
             "feed.atom": ("/feed.atom", {}),

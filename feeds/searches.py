@@ -16,7 +16,6 @@ from .filters import Filter
 from .searchindex import NAME, SearchIndex, open_index
 from .site import Resource
 from .syndication import Feeds
-from .themes import Taxonomy
 
 FILTERED_CACHE_BYTES = 16 * 2**20  # filtered feed documents kept per generation (and worker)
 
@@ -29,29 +28,27 @@ class Unavailable(Exception):
 class Searches:
     def __init__(self, config: Config):
         self.config = config
-        self.feeds: Feeds | None = None  # made on the first filter: most workers never render one
         self.lock = threading.Lock()
-        self.loaded: tuple[int, SearchIndex, BoundedCache] | None = None  # for one generation
+        self.loaded: tuple[tuple, SearchIndex, Feeds, BoundedCache] | None = None  # for one generation
 
     def render(self, generation: Generation, path: str, wanted: Filter) -> Resource | None:
         """The feed at `path` (a channel's current feed) narrowed by `wanted`; None if the index
         has no such feed."""
-        index, cache = self._load(generation)
+        index, feeds, cache = self._load(generation)
         key = (path, wanted)
         resource = cache.get(key)
         if resource is None:
             if path not in index.paths:
                 return None
             view, fmt = index.narrow(path, wanted, self.config.feed_size)
-            resource = cache.put(key, Resource(self.feeds.render(view, fmt), urls.MEDIA_TYPES[fmt], view.updated))
+            resource = cache.put(key, Resource(feeds.render(view, fmt), urls.MEDIA_TYPES[fmt], view.updated))
         return resource
 
-    def _load(self, generation: Generation) -> tuple[SearchIndex, "BoundedCache"]:
+    def _load(self, generation: Generation) -> tuple[SearchIndex, Feeds, "BoundedCache"]:
         loaded = self.loaded
         if loaded is None or loaded[0] != generation.key:
             with self.lock:
                 if self.loaded is None or self.loaded[0] != generation.key:
-                    self.feeds = self.feeds or Feeds(self.config, Taxonomy.shipped())
                     self.loaded = None  # the previous generation's index goes first
                     try:
                         index = open_index(generation.fd)
@@ -59,9 +56,10 @@ class Searches:
                         raise Unavailable(str(e)) from None
                     if not generation.unchanged():
                         raise Stale(NAME)  # a publish is changing its tree: the index may be the next one's
-                    self.loaded = (generation.key, index, BoundedCache(FILTERED_CACHE_BYTES))
+                    self.loaded = (generation.key, index, Feeds(self.config, index.labels),
+                                   BoundedCache(FILTERED_CACHE_BYTES))
                 loaded = self.loaded
-        return loaded[1], loaded[2]
+        return loaded[1:]
 
 
 class BoundedCache:

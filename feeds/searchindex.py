@@ -6,8 +6,8 @@ page cache, shared by every worker and counted once, and the file always belongs
 was published with. A search reads each item's words where they lie in the file, newest first,
 and stops once it has the items the feed will hold; only those are unpickled, to be rendered.
 
-Layout: 8 bytes giving the header's length, the header (a pickle: the channels without their
-items, each with the indices of its items, newest first; each item's offsets in the two blobs),
+Layout: 8 bytes giving the header's length, the header (a pickle: the themes' labels, the
+channels without their items, each with the indices of its items, newest first; each item's offsets in the two blobs),
 then every item's search words ("\\n"-terminated), then every item, pickled without the evidence
 of its themes and countries, which no feed shows.
 """
@@ -51,7 +51,8 @@ def index_bytes(catalog: Catalog, channels: list[Channel]) -> bytes:
     shown = [(dataclasses.replace(channel, all_items=(), items=(), slots=(), tombstones=(), freshness=None),
               array("I", (position[item.id] for item in channel.all_items))) for channel in channels]
     paths = {channel.path(fmt): (n, fmt) for n, channel in enumerate(channels) for fmt in urls.FORMATS}
-    header = pickle.dumps((FORMAT, code(), shown, paths, word_offsets, record_offsets), protocol=pickle.HIGHEST_PROTOCOL)
+    header = pickle.dumps((FORMAT, code(), catalog.taxonomy.labels, shown, paths, word_offsets, record_offsets),
+                          protocol=pickle.HIGHEST_PROTOCOL)
     return LENGTH.pack(len(header)) + header + bytes(words) + bytes(records)
 
 
@@ -68,7 +69,7 @@ class SearchIndex:
             raise ValueError(f"{NAME}: cannot be read ({type(e).__name__}: {e})") from None
         if (found, made_by) != (FORMAT, code()):  # its items are pickled: read only by the code that wrote them
             raise ValueError(f"{NAME}: written by another version of this program")
-        self.channels, self.paths, self.word_offsets, self.record_offsets = rest
+        self.labels, self.channels, self.paths, self.word_offsets, self.record_offsets = rest
         self.words_at = start
         self.records_at = start + self.word_offsets[-1]
 

@@ -237,7 +237,7 @@ class Build:
                 share.append(document)
             seen += len(document.items)
         entries = EntryCache(share)
-        feeds = Feeds(config, self.catalog.taxonomy, entries)
+        feeds = Feeds(config, self.catalog.taxonomy.labels, entries)
         for document in share:
             shows = (self._head(document), document.updated, self._shown(document.items),
                      self._shown(document.tombstones))

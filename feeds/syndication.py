@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Mapping
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
@@ -19,7 +20,7 @@ from .history import HistoryExtension
 from .items import Item
 from .ledger import Record
 from .places import country_name
-from .themes import Taxonomy
+
 
 TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721
 DC = "http://purl.org/dc/elements/1.1/"  # RSS 2.0's <author> takes only an e-mail address: dc:creator names one
@@ -66,16 +67,16 @@ class EntryCache(dict):
 class Feeds:
     """Serializers bound to what every feed shares: base URL, configuration and theme labels."""
 
-    def __init__(self, config: Config, taxonomy: Taxonomy, cache: dict | None = None):
+    def __init__(self, config: Config, labels: Mapping[str, str], cache: dict | None = None):
         self.config = config
         self.cache = cache  # item id → its serialized forms, shared by a build's documents (or a share's)
-        self.taxonomy = taxonomy
+        self.labels = labels  # theme slug → its title (Taxonomy.labels)
         self.absolute = urls.Absolute(config.base_url)
 
     def categories(self, item: Item) -> list[dict]:
         """Themes, then countries, each kind with its own scheme (the page that lists them)."""
         themes, countries = self.absolute(urls.THEMES), self.absolute(urls.COUNTRIES)
-        return ([{"term": slug, "scheme": themes, "label": self.taxonomy[slug].title} for slug in item.themes]
+        return ([{"term": slug, "scheme": themes, "label": self.labels[slug]} for slug in item.themes]
                 + [{"term": code, "scheme": countries, "label": country_name(code)} for code in item.countries])
 
     def _generator(self, channel: Channel, fmt: str) -> FeedGenerator:

@@ -245,6 +245,11 @@ class Taxonomy:
         return Taxonomy.load()
 
     @cached_property
+    def labels(self) -> dict[str, str]:
+        """Theme slug → its title, as feeds label their categories."""
+        return {theme.slug: theme.title for theme in self.themes}
+
+    @cached_property
     def needed(self) -> Needed:
         return Needed(theme.needed.words for theme in self.themes)
 

@@ -211,7 +211,7 @@ def test_documents_spliced_from_item_elements_are_the_bytes_feedgen_writes_whole
     from feeds.syndication import Feeds
 
     small = dataclasses.replace(config, feed_size=3)  # the seed's 10 items make archive pages too
-    spliced = Feeds(small, catalog.taxonomy, cache={})
+    spliced = Feeds(small, catalog.taxonomy.labels, cache={})
     documents = [doc for ch in channels(catalog, small) for doc in (ch, *ch.archives(small.feed_size))]
     assert any(doc.is_archive for doc in documents) and any(len(doc.items) > 1 for doc in documents)
     for doc in documents:

@@ -105,17 +105,18 @@ def create_app(config: Config | None = None) -> Flask:
         path = environ.get("PATH_INFO") or "/"
         if (method == "GET" or method == "HEAD") and not environ.get("QUERY_STRING"):
             for _ in range(3):  # a publish may change the files under a generation: the next one answers
-                resource, negotiated = negotiate(export.current(), path, environ)
-                if resource is None:
-                    break
                 try:
+                    resource, negotiated = negotiate(export.current(), path, environ)
+                    if resource is None:
+                        break
                     status, headers, body = representation(resource, environ, negotiated, method == "HEAD")
                 except Stale:
                     continue
                 start_response(status, headers)
                 return [body] if body else []
         if method == "OPTIONS":  # a browser's CORS preflight before a conditional GET of a feed
-            resource = export.current().documents.get(path)
+            generation = export.current()  # held while its listing is read
+            resource = generation.documents.get(path)
             if resource is not None and resource.media_type in SHARED:
                 start_response("204 No Content", preflight)
                 return []

@@ -19,18 +19,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import mmap
 import os
+import re
 import stat
 import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator, Mapping
 
 from werkzeug.http import http_date
 
 from . import urls
-from .export import IMMUTABLE, MARKER, parse_manifest, path_for
+from .export import IMMUTABLE, MANIFEST_HEAD, MARKER, path_for
 
 BODY_CACHE_BYTES = 8 * 2**20  # document bodies kept per worker: the feeds readers poll, mostly
 STATUS = "status.json"  # beside the export in a server's state folder: what its builder last did
@@ -72,37 +75,57 @@ class Document:
 
 class Generation:
     """One published tree: its documents by site path, the feeds' previews, and the open folder
-    they are read from."""
+    they are read from.
+
+    Its manifest is mapped, not parsed: the pages are the kernel's page cache, shared by every
+    worker, and each holds only where each document's line starts (at 100,000 items, about 20 MB
+    a worker instead of 70 MB of parsed lines). A line is parsed when its document is asked for."""
 
     def __init__(self, root: Path, cache: "BodyCache"):
         self.cache = cache
         self.fd = None
         fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            with open(os.open(MARKER, os.O_RDONLY, dir_fd=fd), encoding="utf-8") as marker:
-                self.key = identity(os.fstat(marker.fileno()))
-                listed = parse_manifest(marker.read())
+            marker = os.open(MARKER, os.O_RDONLY, dir_fd=fd)
+            try:
+                self.key = identity(os.fstat(marker))
+                self.manifest = mmap.mmap(marker, 0, prot=mmap.PROT_READ)
+            finally:
+                os.close(marker)
         except BaseException:
             os.close(fd)
             raise
         self.fd = fd
-        if not listed:
-            raise ValueError(f"{root}: not an export of this version (its manifest lists nothing)")
-        self.documents: dict[str, Document] = {}
-        self.previews: dict[str, Document] = {}  # feed path → its page for a browser
-        dates: dict[float, str] = {}  # few distinct times: one string each
-        me = weakref.ref(self)
-        for name, entry in listed.items():
-            flags = entry.flags.split(",")
-            redirect = next((flag[1:] for flag in flags if flag.startswith(">")), None)
-            date = dates.get(entry.mtime) or dates.setdefault(entry.mtime, http_date(entry.mtime))
-            document = Document(me, name, entry.etag, entry.gzip_etag, entry.size, entry.gzip_size, entry.mtime,
-                                urls.MEDIA_TYPES[entry.kind], date, "immutable" in flags, "gone" in flags, redirect)
-            path = path_for(name)
+        head = MANIFEST_HEAD.encode() + b"\n"
+        if self.manifest[:len(head)] != head:
+            raise ValueError(f"{root}: not an export of this version (its manifest is another)")
+        documents: dict[str, int] = {}
+        previews: dict[str, int] = {}  # feed path → where its page for a browser is listed
+        start = len(head)
+        for line in LINE.finditer(self.manifest, start):  # "… name\n": the name is the last field
+            path = path_for(line[1].decode("utf-8"))
             if path.startswith(urls.PREVIEWS + "/"):  # kept by the feed's path: not an address of the site
-                self.previews[path.removeprefix(urls.PREVIEWS).removesuffix(".html")] = document
+                previews[path.removeprefix(urls.PREVIEWS).removesuffix(".html")] = start
             else:
-                self.documents[path] = document
+                documents[path] = start
+            start = line.end()
+        self.dates: dict[float, str] = {}  # few distinct times: one string each
+        me = weakref.ref(self)
+        self.documents = Listing(me, documents)
+        self.previews = Listing(me, previews)
+
+    def document(self, start: int) -> Document | None:
+        """The document listed on the manifest's line at `start`."""
+        end = self.manifest.find(b"\n", start)
+        parts = self.manifest[start:end].decode("utf-8").split(" ", 8)
+        if len(parts) != 9 or parts[5] not in urls.MEDIA_TYPES:
+            return None
+        etag, gzip_etag, size, gzip_size, mtime, kind, flags, _, name = parts
+        flags, mtime = flags.split(","), float(mtime)
+        redirect = next((flag[1:] for flag in flags if flag.startswith(">")), None)
+        date = self.dates.get(mtime) or self.dates.setdefault(mtime, http_date(mtime))
+        return Document(weakref.ref(self), name, etag, gzip_etag, int(size), int(gzip_size), mtime,
+                        urls.MEDIA_TYPES[kind], date, "immutable" in flags, "gone" in flags, redirect)
 
     def unchanged(self) -> bool:
         """Whether its tree is still as published: a publish that changes it removes the manifest first."""
@@ -144,6 +167,44 @@ class Generation:
                 raise Stale(name)
             self.cache.put(key, body)
         return body
+
+
+LINE = re.compile(rb" ([^ \n]+)\n")
+
+
+class Listing(Mapping[str, Document]):
+    """Site path → document, parsed from its manifest line when asked for; the last few hundred
+    asked for are kept parsed (readers poll the same feeds)."""
+
+    def __init__(self, generation: "weakref.ref[Generation]", lines: dict[str, int]):
+        self.generation, self.lines = generation, lines
+        self.parsed: dict[str, Document] = {}
+
+    def __getitem__(self, path: str) -> Document:
+        document = self.parsed.get(path)
+        if document is None:
+            generation = self.generation()
+            if generation is None:
+                raise Stale(path)
+            document = generation.document(self.lines[path])
+            if document is None:
+                raise KeyError(path)
+            if len(self.parsed) >= PARSED:
+                self.parsed.clear()  # cheaper than an LRU, and a poll refills it at once
+            self.parsed[path] = document
+        return document
+
+    def __contains__(self, path) -> bool:
+        return path in self.lines
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.lines)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+PARSED = 512  # documents kept parsed per generation
 
 
 class BodyCache:

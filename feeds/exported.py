@@ -28,7 +28,7 @@ import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from werkzeug.http import http_date
 
@@ -81,7 +81,7 @@ class Generation:
     worker, and each holds only where each document's line starts (at 100,000 items, about 20 MB
     a worker instead of 70 MB of parsed lines). A line is parsed when its document is asked for."""
 
-    def __init__(self, root: Path, cache: "BodyCache"):
+    def __init__(self, root: Path, cache: BoundedCache):
         self.cache = cache
         self.fd = None
         fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
@@ -207,31 +207,34 @@ class Listing(Mapping[str, Document]):
 PARSED = 512  # documents kept parsed per generation
 
 
-class BodyCache:
-    """Least recently used first out, bounded by bytes held; shared by a worker's generations."""
+class BoundedCache:
+    """Least recently used first out, bounded by the bytes its values hold (`weigh`); a value
+    heavier than a quarter of the bound is not kept, so one large page never pushes out every feed."""
 
-    def __init__(self, max_bytes: int):
-        self.max_bytes, self.size = max_bytes, 0
+    def __init__(self, max_bytes: int, weigh: Callable[[object], int] = len):
+        self.max_bytes, self.weigh, self.size = max_bytes, weigh, 0
         self.entries: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key):
         with self.lock:
-            body = self.entries.get(key)
-            if body is not None:
+            value = self.entries.get(key)
+            if value is not None:
                 self.entries.move_to_end(key)
-            return body
+            return value
 
-    def put(self, key, body: bytes) -> None:
-        if len(body) > self.max_bytes // 4:
-            return  # one large page must not push out every feed
+    def put(self, key, value):
+        weight = self.weigh(value)
+        if weight > self.max_bytes // 4:
+            return value
         with self.lock:
             if key not in self.entries:
-                self.entries[key] = body
-                self.size += len(body)
+                self.entries[key] = value
+                self.size += weight
             while self.size > self.max_bytes:
                 _, old = self.entries.popitem(last=False)
-                self.size -= len(old)
+                self.size -= self.weigh(old)
+        return value
 
 
 class Export:
@@ -240,7 +243,7 @@ class Export:
     def __init__(self, root: Path, cache_bytes: int = BODY_CACHE_BYTES):
         self.root = Path(root)
         self.manifest = self.root / MARKER
-        self.cache = BodyCache(cache_bytes)
+        self.cache = BoundedCache(cache_bytes)  # bodies, shared by its generations
         self.lock = threading.Lock()
         self.generation = Generation(self.root, self.cache)
         self.loaded = 1  # how many generations this worker has served

@@ -7,17 +7,20 @@ filter is rendered once per generation and kept in a cache bounded in bytes.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 
 from . import urls
 from .config import Config
-from .exported import Generation, Stale
+from .exported import BoundedCache, Generation, Stale
 from .filters import Filter
 from .searchindex import NAME, SearchIndex, open_index
 from .site import Resource
 from .syndication import Feeds
 
-FILTERED_CACHE_BYTES = 16 * 2**20  # filtered feed documents kept per generation (and worker)
+FILTERED_CACHE_BYTES = 16 * 2**20  # filtered feed documents kept per generation (and worker); 4 MB at most each
+
+
+def weigh(resource: Resource) -> int:
+    return len(resource.body) + len(resource.gzip)
 
 
 class Unavailable(Exception):
@@ -57,32 +60,6 @@ class Searches:
                     if not generation.unchanged():
                         raise Stale(NAME)  # a publish is changing its tree: the index may be the next one's
                     self.loaded = (generation.key, index, Feeds(self.config, index.labels),
-                                   BoundedCache(FILTERED_CACHE_BYTES))
+                                   BoundedCache(FILTERED_CACHE_BYTES, weigh))
                 loaded = self.loaded
         return loaded[1:]
-
-
-class BoundedCache:
-    """Least recently used first out, bounded by bytes held (a filtered feed can be 50 KB or 2 MB)."""
-
-    def __init__(self, max_bytes: int):
-        self.max_bytes, self.size = max_bytes, 0
-        self.entries: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key]
-        return None
-
-    def put(self, key, resource: Resource) -> Resource:
-        with self.lock:
-            if key not in self.entries:
-                self.entries[key] = resource
-                self.size += len(resource.body) + len(resource.gzip)
-            while self.size > self.max_bytes and len(self.entries) > 1:
-                _, old = self.entries.popitem(last=False)
-                self.size -= len(old.body) + len(old.gzip)
-        return resource

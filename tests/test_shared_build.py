@@ -110,14 +110,25 @@ def serve(seeds, state, port, *options):
                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def test_a_restart_on_unchanged_sources_serves_the_last_export_without_building(tmp_path):
+def served(tmp_path, *options):
+    """`feeds serve` on a copy of the shipped seeds with a state folder of its own, answering:
+    (seeds, state, port, base URL, process)."""
     seeds, state = tmp_path / "seeds", tmp_path / "state"
     shutil.copytree(SEEDS, seeds)
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
-    process = serve(seeds, state, port, "--workers", 2)
+    process = serve(seeds, state, port, *options)
     try:
         wait_for(base, process)
+    except BaseException:
+        stop(process)
+        raise
+    return seeds, state, port, base, process
+
+
+def test_a_restart_on_unchanged_sources_serves_the_last_export_without_building(tmp_path):
+    seeds, state, port, base, process = served(tmp_path, "--workers", 2)
+    try:
         first = fetch(base + "feed.atom")
         status = json.loads((state / "status.json").read_text())
     finally:
@@ -139,13 +150,8 @@ def test_a_restart_on_unchanged_sources_serves_the_last_export_without_building(
 
 
 def test_a_change_is_one_build_whatever_the_number_of_workers(tmp_path):
-    seeds, state = tmp_path / "seeds", tmp_path / "state"
-    shutil.copytree(SEEDS, seeds)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    process = serve(seeds, state, port, "--workers", 3, "--reload-interval", 0.2)
+    seeds, state, port, base, process = served(tmp_path, "--workers", 3, "--reload-interval", 0.2)
     try:
-        wait_for(base, process)
         (seeds / "zz-new.txt").write_text("3 November, 2021\n\nNew item for every worker\n\nBody.\n")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -196,13 +202,8 @@ def test_the_search_index_finds_what_a_search_of_every_item_finds(catalog, confi
 
 
 def test_a_deleted_export_is_published_again_and_one_state_folder_has_one_server(tmp_path):
-    seeds, state = tmp_path / "seeds", tmp_path / "state"
-    shutil.copytree(SEEDS, seeds)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    process = serve(seeds, state, port, "--reload-interval", 0.2)
+    seeds, state, port, base, process = served(tmp_path, "--reload-interval", 0.2)
     try:
-        wait_for(base, process)
         feed = fetch(base + "feed.atom")[2]
         second = subprocess.run([sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds), "--port",
                                  str(free_port()), "--state", str(state)], capture_output=True, text=True, timeout=60)

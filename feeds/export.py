@@ -290,6 +290,8 @@ class Writer:
     def __init__(self, target: Target):
         self.target = target
         self.root, self.max_age = target.root, target.max_age
+        # the paths of 13,000 files a publish: joined as strings (pathlib's joins cost 0.2 s at 10,000 items)
+        self.here, self.old = os.fspath(target.root) + "/", os.fspath(target.old or "") + "/"
         self.written: dict[str, Written] = {}  # file name → what was written there
         self.folders: dict[str, float] = {}  # folder ("" for the root) → newest file time in it
 
@@ -298,9 +300,9 @@ class Writer:
         if name in self.written:
             raise AssertionError(f"{path} rendered twice")
         held = self.target.present.get(name)
-        if isinstance(resource, Carried) and not _intact(self.target.old, name, mtime):
+        if isinstance(resource, Carried) and not _intact(self.old + name, mtime):
             resource = resource.rendered()  # the live export's files are gone or were changed by hand
-        if held is not None and resource.recipe and held.recipe == resource.recipe and _intact(self.root, name, mtime):
+        if held is not None and resource.recipe and held.recipe == resource.recipe and _intact(self.here + name, mtime):
             self._folder(name, mtime)  # the standby has it: same recipe, same bytes and time
             made = held
         elif isinstance(resource, Carried):
@@ -320,19 +322,19 @@ class Writer:
         self._folder(name, mtime)
         self._clear(name)
         try:
-            os.link(self.target.old / name, self.root / name)
+            os.link(self.old + name, self.here + name)
         except OSError as e:
             if e.errno not in NO_LINKS:
                 raise
-            shutil.copyfile(self.target.old / name, self.root / name)  # a copy, timed like the original
-            os.chmod(self.root / name, 0o644)
-            os.utime(self.root / name, (mtime, mtime))
+            shutil.copyfile(self.old + name, self.here + name)  # a copy, timed like the original
+            os.chmod(self.here + name, 0o644)
+            os.utime(self.here + name, (mtime, mtime))
 
     def _clear(self, name: str) -> None:
         """In the standby, whatever is at `name` goes first: a file there is never written into
         (it may be a hard link to the live export's)."""
         if self.target.present:
-            path = self.root / name
+            path = self.here + name
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path)
             else:
@@ -402,7 +404,7 @@ class Writer:
     def _file(self, name: str, data: bytes, mtime: float) -> None:
         self._folder(name, mtime)
         self._clear(name)
-        fd = os.open(self.root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(self.here + name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             view = memoryview(data)
             while view:
@@ -416,12 +418,12 @@ class Writer:
 NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP}  # a file system without hard links
 
 
-def _intact(root: Path, name: str, mtime: float) -> bool:
-    """Whether a document's file and .gz twin are there in `root` as a build wrote them: regular
-    files, readable by all, with its time (a file changed by hand has another)."""
-    for path in (root / name, root / (name + ".gz")):
+def _intact(path: str, mtime: float) -> bool:
+    """Whether a document's file and .gz twin are there (`path`, in some export) as a build wrote
+    them: regular files, readable by all, with its time (a file changed by hand has another)."""
+    for file in (path, path + ".gz"):
         try:
-            status = os.lstat(path)
+            status = os.lstat(file)
         except OSError:
             return False
         if not stat.S_ISREG(status.st_mode) or stat.S_IMODE(status.st_mode) != 0o644 or status.st_mtime != mtime:

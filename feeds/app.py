@@ -138,7 +138,7 @@ def create_app(config: Config | None = None) -> Flask:
             "status": ("serving the last good build" if status.get("last_error") else "ok" if status
                        else "no status.json in the state folder: the builder will publish again"),
             "items": status.get("items"),
-            "documents": len(generation),
+            "documents": len(generation.documents) + len(generation.previews),  # as the build counts them
             "generation": status.get("generation"),  # publishes into this state folder
             "worker": os.getpid(),
             "built_at": status.get("built_at"),

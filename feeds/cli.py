@@ -454,8 +454,8 @@ def tag_authority(tag_uri: str) -> str:
 @click.option("--reload-interval", type=click.FloatRange(0), default=None,
               help="Seconds between looks at the seeds folder, 0 for never [env FEEDS_RELOAD_INTERVAL; default: 2]")
 @click.option("--state", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder the server keeps its export in between runs [env FEEDS_STATE; default: one in "
-                   "~/.cache/feeds per seeds folder and address]")
+              help="Folder the server keeps its export, status and (for read-only seeds) ledger in between runs "
+                   "[env FEEDS_STATE; default: ~/.cache/feeds/serve-<key>, one per seeds folder and address]")
 def serve(seeds, config_file, host, port, base_url, workers, server_name, max_age, reload_interval, state):
     """Serve the feeds over HTTP (python server.py does the same)."""
     from .builder import StateBusy, Supervisor, exported, log_to_stderr, run_builder, serving_from, state_of
@@ -493,7 +493,8 @@ def serve(seeds, config_file, host, port, base_url, workers, server_name, max_ag
             click.echo(f"warning: {warning}", err=True)
         workers = workers or (1 if server_name == "werkzeug" else 2)
         click.echo(f"serving {plural(status.get('items', 0), 'item')} on http://{shown}:{port}/ with "
-                   f"{server_name} ({plural(workers, 'worker')}); subscribe to {config.base_url}feed.atom", err=True)
+                   f"{server_name} ({plural(workers, 'worker')}) from {state}; subscribe to {config.base_url}feed.atom",
+                   err=True)
         log_to_stderr()
         # a restart serves the last export at once; the supervisor builds again only if the seeds,
         # code or settings changed since, then after each change

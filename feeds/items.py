@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from slugify import slugify
+from slugify import slugify, smart_truncate
 
 from .digest import Entry, Source
 from .identity import Draft, Reconciled, reconcile
@@ -80,7 +80,8 @@ def title_slug(title: str) -> str:
     The hash is of the full slug, not the raw title, so case and punctuation never change identity.
     """
     full = slugify(title)
-    short = slugify(title, max_length=SLUG_LENGTH, word_boundary=True)
+    # cut as slugify(title, max_length=…, word_boundary=True) cuts, without slugifying twice
+    short = smart_truncate(full, max_length=SLUG_LENGTH, word_boundary=True, separator="-")
     if short == full and short:
         return short
     digest = hashlib.sha1((full or title).encode("utf-8")).hexdigest()[:8]

@@ -195,6 +195,7 @@ def read_ledger(seeds: Path) -> Ledger:
 def parse(text: str, path: str) -> Ledger:
     problems, records = [], []
     ids, slugs = {}, {}
+    times: dict[str, dt.datetime] = {}  # most times repeat (dates at noon): each read and checked once
     first = True
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -210,7 +211,7 @@ def parse(text: str, path: str) -> Ledger:
                 problems.append(Problem(path, number, f"ledger format {fields['format']!r} is not {FORMAT!r}"))
             continue
         try:
-            record = _record(fields)
+            record = _record(fields, times)
         except (TypeError, ValueError) as e:
             problems.append(Problem(path, number, str(e)))
             continue
@@ -229,7 +230,7 @@ def parse(text: str, path: str) -> Ledger:
     return Ledger(records)
 
 
-def _record(fields) -> Record:
+def _record(fields, times: dict[str, dt.datetime] | None = None) -> Record:
     if not isinstance(fields, dict):
         raise TypeError("not a JSON object")
     missing = [name for name in REQUIRED if name not in fields]
@@ -253,29 +254,39 @@ def _record(fields) -> Record:
     def time(name, optional=False):
         if optional and fields.get(name) is None:
             return None
+        known = times.get(fields[name]) if times is not None and isinstance(fields[name], str) else None
+        if known is not None:
+            return known
         try:
             when = utc(fields[name])
         except (TypeError, ValueError):
             raise ValueError(f"{name} {fields[name]!r} is not a UTC time like 2021-10-26T12:00:00Z") from None
         if not FIRST <= when <= LAST:
             raise ValueError(f"{name} {fields[name]!r} is not a plausible time (years 1951 to 2999)")
+        if times is not None:
+            times[fields[name]] = when
         return when
 
     for name in ("slug", "former_slugs"):
         for slug in names(name) if name == "former_slugs" else (text(name),):
             if not SLUG.fullmatch(slug):
                 raise ValueError(f"{name} {slug!r} is not a slug: lower-case letters, digits and single hyphens")
-    if any(c.isspace() for c in text("id")):
+    if SPACE.search(text("id")):
         raise ValueError(f"id {fields['id']!r} holds a space")
-    if not re.fullmatch(r"[0-9a-f]{16}", text("body")):
+    if not FINGERPRINT.fullmatch(text("body")):
         raise ValueError("body must be 16 hex digits (a fingerprint written by feeds build)")
-    if not re.fullmatch(r"(?:[0-9a-f]{8}){1,%d}" % SKETCH_SIZE, text("sketch")):
+    if not SKETCH.fullmatch(text("sketch")):
         raise ValueError("sketch must be hex digits written by feeds build")
     return Record(id=text("id"), slug=text("slug"), published=time("published"), title=text("title"),
                   body=fields["body"], sketch=fields["sketch"], themes=names("themes"),
                   countries=names("countries"), added=time("added"), edited=time("edited", True),
                   moved=time("moved", True), withdrawn=time("withdrawn", True),
                   former_slugs=names("former_slugs"), left=names("left"))
+
+
+SPACE = re.compile(r"\s")  # what str.isspace() calls a space, found by the regex engine: ids are long
+FINGERPRINT = re.compile(r"[0-9a-f]{16}")
+SKETCH = re.compile(r"(?:[0-9a-f]{8}){1,%d}" % SKETCH_SIZE)
 
 
 @contextmanager

@@ -92,3 +92,16 @@ def test_worker_processes_find_the_same_themes_places_and_countries(monkeypatch,
     taxonomy = Taxonomy.load()
     one, two = (make_items(entries, taxonomy, "example.org", processes) for processes in (1, 2))
     assert one == two and len(one) == 300 and any(item.evidence for item in one) and any(item.place for item in one)
+
+
+@pytest.mark.parametrize("title", [
+    "IOM and partners hold a regional workshop on labour migration, fair recruitment and the protection of migrant workers in Central America",
+    "Ünïcödé — «quotes», 日本語 and a very long title that goes on past the length of a slug " * 2,
+    "-- leading separators and trailing --",
+    "short title",
+])
+def test_a_long_slug_is_cut_as_slugify_cuts_it(title):
+    from slugify import slugify
+    from feeds.items import SLUG_LENGTH, title_slug
+    cut = slugify(title, max_length=SLUG_LENGTH, word_boundary=True)
+    assert title_slug(title) == cut or title_slug(title).rsplit("-", 1)[0] == cut

@@ -291,7 +291,8 @@ class Writer:
         self.target = target
         self.root, self.max_age = target.root, target.max_age
         # the paths of 13,000 files a publish: joined as strings (pathlib's joins cost 0.2 s at 10,000 items)
-        self.here, self.old = os.fspath(target.root) + "/", os.fspath(target.old or "") + "/"
+        self.here = os.fspath(target.root) + "/"
+        self.old = os.fspath(target.old) + "/" if target.old else None  # carried documents come from there
         self.written: dict[str, Written] = {}  # file name → what was written there
         self.folders: dict[str, float] = {}  # folder ("" for the root) → newest file time in it
 
@@ -300,7 +301,7 @@ class Writer:
         if name in self.written:
             raise AssertionError(f"{path} rendered twice")
         held = self.target.present.get(name)
-        if isinstance(resource, Carried) and not _intact(self.old + name, mtime):
+        if isinstance(resource, Carried) and (self.old is None or not _intact(self.old + name, mtime)):
             resource = resource.rendered()  # the live export's files are gone or were changed by hand
         if held is not None and resource.recipe and held.recipe == resource.recipe and _intact(self.here + name, mtime):
             self._folder(name, mtime)  # the standby has it: same recipe, same bytes and time

@@ -101,14 +101,14 @@ class Generation:
             raise ValueError(f"{root}: not an export of this version (its manifest is another)")
         documents: dict[str, int] = {}
         previews: dict[str, int] = {}  # feed path → where its page for a browser is listed
-        start = len(head)
-        for line in LINE.finditer(self.manifest, start):  # "… name\n": the name is the last field
-            path = path_for(line[1].decode("utf-8"))
+        for line in LINE.finditer(self.manifest, len(head)):  # "… name\n": the name is the last field
+            path = path_for(line[1].decode("utf-8", "replace"))
             if path.startswith(urls.PREVIEWS + "/"):  # kept by the feed's path: not an address of the site
-                previews[path.removeprefix(urls.PREVIEWS).removesuffix(".html")] = start
+                previews[path.removeprefix(urls.PREVIEWS).removesuffix(".html")] = line.start()
             else:
-                documents[path] = start
-            start = line.end()
+                documents[path] = line.start()
+        if not documents:
+            raise ValueError(f"{root}: its manifest lists no document")
         self.dates: dict[float, str] = {}  # few distinct times: one string each
         me = weakref.ref(self)
         self.documents = Listing(me, documents)
@@ -117,14 +117,18 @@ class Generation:
     def document(self, start: int) -> Document | None:
         """The document listed on the manifest's line at `start`."""
         end = self.manifest.find(b"\n", start)
-        parts = self.manifest[start:end].decode("utf-8").split(" ", 8)
+        parts = self.manifest[start:end].decode("utf-8", "replace").split(" ", 8)
         if len(parts) != 9 or parts[5] not in urls.MEDIA_TYPES:
-            return None
+            return None  # not a line a build writes: a document nobody can serve
         etag, gzip_etag, size, gzip_size, mtime, kind, flags, _, name = parts
-        flags, mtime = flags.split(","), float(mtime)
+        try:
+            size, gzip_size, mtime = int(size), int(gzip_size), float(mtime)
+        except ValueError:
+            return None
+        flags = flags.split(",")
         redirect = next((flag[1:] for flag in flags if flag.startswith(">")), None)
         date = self.dates.get(mtime) or self.dates.setdefault(mtime, http_date(mtime))
-        return Document(weakref.ref(self), name, etag, gzip_etag, int(size), int(gzip_size), mtime,
+        return Document(weakref.ref(self), name, etag, gzip_etag, size, gzip_size, mtime,
                         urls.MEDIA_TYPES[kind], date, "immutable" in flags, "gone" in flags, redirect)
 
     def unchanged(self) -> bool:
@@ -169,7 +173,7 @@ class Generation:
         return body
 
 
-LINE = re.compile(rb" ([^ \n]+)\n")
+LINE = re.compile(rb"^[^\n]* ([^ \n]+)\n", re.MULTILINE)  # a line and its last field
 
 
 class Listing(Mapping[str, Document]):
@@ -195,7 +199,11 @@ class Listing(Mapping[str, Document]):
         return document
 
     def __contains__(self, path) -> bool:
-        return path in self.lines
+        try:
+            self[path]
+        except KeyError:
+            return False
+        return True
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.lines)
@@ -208,11 +216,13 @@ PARSED = 512  # documents kept parsed per generation
 
 
 class BoundedCache:
-    """Least recently used first out, bounded by the bytes its values hold (`weigh`); a value
-    heavier than a quarter of the bound is not kept, so one large page never pushes out every feed."""
+    """Least recently used first out, bounded by the bytes its values hold (`weigh`); the newest
+    is always kept, and a value heavier than `largest` never (for bodies, a quarter of the bound:
+    one large page must not push out every feed)."""
 
-    def __init__(self, max_bytes: int, weigh: Callable[[object], int] = len):
+    def __init__(self, max_bytes: int, weigh: Callable[[object], int] = len, largest: int | None = None):
         self.max_bytes, self.weigh, self.size = max_bytes, weigh, 0
+        self.largest = max_bytes // 4 if largest is None else largest
         self.entries: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
 
@@ -225,13 +235,13 @@ class BoundedCache:
 
     def put(self, key, value):
         weight = self.weigh(value)
-        if weight > self.max_bytes // 4:
+        if weight > self.largest:
             return value
         with self.lock:
             if key not in self.entries:
                 self.entries[key] = value
                 self.size += weight
-            while self.size > self.max_bytes:
+            while self.size > self.max_bytes and len(self.entries) > 1:
                 _, old = self.entries.popitem(last=False)
                 self.size -= self.weigh(old)
         return value

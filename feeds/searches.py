@@ -16,7 +16,7 @@ from .searchindex import NAME, SearchIndex, open_index
 from .site import Resource
 from .syndication import Feeds
 
-FILTERED_CACHE_BYTES = 16 * 2**20  # filtered feed documents kept per generation (and worker); 4 MB at most each
+FILTERED_CACHE_BYTES = 16 * 2**20  # filtered feed documents kept per generation (and worker); the newest always
 
 
 def weigh(resource: Resource) -> int:
@@ -60,6 +60,6 @@ class Searches:
                     if not generation.unchanged():
                         raise Stale(NAME)  # a publish is changing its tree: the index may be the next one's
                     self.loaded = (generation.key, index, Feeds(self.config, index.labels),
-                                   BoundedCache(FILTERED_CACHE_BYTES, weigh))
+                                   BoundedCache(FILTERED_CACHE_BYTES, weigh, largest=FILTERED_CACHE_BYTES))
                 loaded = self.loaded
         return loaded[1:]

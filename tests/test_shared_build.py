@@ -220,3 +220,34 @@ def test_a_deleted_export_is_published_again_and_one_state_folder_has_one_server
         assert json.loads(fetch(base + "healthz")[2])["status"] == "ok"
     finally:
         stop(process)
+
+
+def test_a_line_of_the_manifest_no_build_writes_is_no_document_and_no_other(seeds, tmp_path):
+    from feeds.export import MARKER
+
+    config = Config(seeds=seeds.folder, base_url="https://feeds.example.net/")
+    out = tmp_path / "public"
+    seeds("a.txt", DIGEST.format(day=1))
+    publish(seeds.folder, out, config)
+    lines = (out / MARKER).read_text().splitlines(keepends=True)
+    at = next(n for n, line in enumerate(lines) if line.endswith(" feed.atom\n"))
+    rss = next(n for n, line in enumerate(lines) if line.endswith(" feed.rss\n"))
+    fields = lines[rss].split(" ")
+    lines[rss] = " ".join([*fields[:2], "x", *fields[3:]])  # a size that is no number
+    lines.insert(at, "garbage\n")  # a line without a name
+    (out / MARKER).write_text("".join(lines))
+    generation = Export(out).current()
+    assert generation.documents["/feed.atom"].content(False) == (out / "feed.atom").read_bytes()
+    assert "/feed.rss" not in generation.documents and generation.documents.get("/feed.rss") is None
+    assert "/feed.json" in generation.documents
+
+
+def test_the_newest_filtered_feed_is_kept_however_large(tmp_path):
+    from feeds.exported import BoundedCache
+
+    bodies = BoundedCache(100)
+    assert bodies.put("a", b"x" * 30) and bodies.get("a") is None  # over a quarter: never kept
+    feeds = BoundedCache(100, largest=100)
+    feeds.put("a", b"x" * 60)
+    feeds.put("b", b"x" * 90)  # over the bound with "a": "a" goes, the newest stays
+    assert feeds.get("a") is None and feeds.get("b") == b"x" * 90

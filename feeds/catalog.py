@@ -32,6 +32,12 @@ class Catalog:
         return {record.id: record for record in self.ledger.records}
 
     @cached_property
+    def times(self) -> dict[str, tuple[dt.datetime, dt.datetime, dt.datetime]]:
+        """Item id → (lowest, placed, touched) of its ledger record (withdrawn items included):
+        what every document's time is made of, worked out once, not once per document showing it."""
+        return {record.id: (record.lowest, record.placed, record.touched) for record in self.ledger.records}
+
+    @cached_property
     def withdrawn(self) -> tuple[Record, ...]:
         """Items once published and now in no digest, newest first: tombstones in the feeds."""
         return tuple(sorted((r for r in self.ledger.records if r.withdrawn), key=lambda r: r.published, reverse=True))

@@ -127,20 +127,17 @@ class Freshness:
         self.all_placed = max(self.placed_upto[-1], floor) if placed else floor
         self.latest = max([self.all_placed, *(self.touched(m) for m in members)])
 
-    def record(self, slot) -> Record | None:
-        return slot if isinstance(slot, Record) else self.catalog.records.get(slot.id)
-
     def touched(self, slot) -> dt.datetime:
-        record = self.record(slot)
-        return record.touched if record else slot.updated
+        found = self.catalog.times.get(slot.id)
+        return found[2] if found else slot.updated
 
     def placed(self, slot) -> dt.datetime:
-        record = self.record(slot)
-        return record.placed if record else slot.published
+        found = self.catalog.times.get(slot.id)
+        return found[1] if found else slot.published
 
     def lowest(self, slot) -> dt.datetime:
-        record = self.record(slot)
-        return record.lowest if record else slot.published
+        found = self.catalog.times.get(slot.id)
+        return found[0] if found else slot.published
 
     def current(self, shown) -> dt.datetime:
         return max([self.all_placed, *(self.touched(s) for s in shown)])

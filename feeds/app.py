@@ -13,9 +13,9 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.http import is_resource_modified, parse_accept_header, parse_date, parse_etags
 
 from . import urls
-from .builder import export_of, state_of
+from .builder import export_of, read_status, state_of
 from .config import Config
-from .exported import Export, Generation, Stale, read_status
+from .exported import Export, Generation, Stale
 from .filters import BadFilter, parse
 from .negotiation import wants_preview
 from .searches import Searches, Unavailable

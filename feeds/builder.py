@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .config import Config
 from .digest import digest_paths
-from .export import MARKER
-from .exported import STATUS, read_status
+from .export import MANIFEST_HEAD, MARKER
 from .ledger import NAME as LEDGER, Ledger, build_time, locked as ledger_lock, read_ledger, write_ledger
 from .overrides import NAME as OVERRIDES
 from .problems import DigestError, Problem
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("feeds")
 
 EXPORT = "public"  # the export in a state folder
+STATUS = "status.json"  # beside it: what the last build did
 
 
 def log_to_stderr() -> None:
@@ -84,9 +84,21 @@ class StateBusy(Exception):
 
 
 def exported(state: Path) -> bool:
-    """Whether the state folder holds an export a worker can serve."""
-    from .export import manifest_of
-    return bool(manifest_of(export_of(state)))
+    """Whether the state folder holds an export a worker can serve: its manifest, of this version
+    (its first line; the rest is the worker's to read)."""
+    try:
+        with open(export_of(state) / MARKER, encoding="utf-8") as manifest:
+            return manifest.readline() == MANIFEST_HEAD + "\n"
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def read_status(state: Path) -> dict:
+    """What the builder last said of its work, {} before its first word."""
+    try:
+        return json.loads((Path(state) / STATUS).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def watched(folder: Path) -> list[Path]:
@@ -287,7 +299,7 @@ class Supervisor(threading.Thread):
             return  # reloading is off: the export stays as this start left it
         seen = self.built
         while not self.stopping.wait(self.interval - time.time() % self.interval):
-            if not (self.state / STATUS).is_file() or not (export_of(self.state) / MARKER).is_file():
+            if not (self.state / STATUS).is_file() or not exported(self.state):
                 log.warning("the export in %s is gone: publishing it again", self.state)
                 self.build()
                 seen = self.built

@@ -458,8 +458,8 @@ def tag_authority(tag_uri: str) -> str:
                    "[env FEEDS_STATE; default: ~/.cache/feeds/serve-<key>, one per seeds folder and address]")
 def serve(seeds, config_file, host, port, base_url, workers, server_name, max_age, reload_interval, state):
     """Serve the feeds over HTTP (python server.py does the same)."""
-    from .builder import StateBusy, Supervisor, exported, log_to_stderr, run_builder, serving_from, state_of
-    from .exported import read_status
+    from .builder import (StateBusy, Supervisor, exported, log_to_stderr, read_status, run_builder, serving_from,
+                          state_of)
     from .serving import run
 
     # with no public URL configured, links point at this server (loopback when it listens on all)

@@ -118,7 +118,6 @@ SETTINGS = {"seeds": str, "out": str, "base_url": str, "tag_authority": str, "ta
             "websub_hub": str,
             "cache_max_age": int, "max_limit": int, "reload_interval": float, "state": str}
 KINDS = {str: "a text", int: "a whole number", float: "a number"}
-NOT_IN_FILE: set[str] = set()  # settings only a server gives its workers (none now)
 PATHS = {"seeds", "out", "state"}  # relative to the file's folder
 
 
@@ -151,9 +150,9 @@ def read_file(path: Path | None) -> dict:
 
     problems, settings = [], {}
     for key, value in table.items():
-        convert = SETTINGS.get(key) if key not in NOT_IN_FILE else None
+        convert = SETTINGS.get(key)
         if convert is None:
-            known = ", ".join(name for name in SETTINGS if name not in NOT_IN_FILE)
+            known = ", ".join(SETTINGS)
             problems.append(Problem(str(path), line_of(key), f"unknown setting {key!r} (known: {known})"))
         elif convert is str and key == "tag_year" and isinstance(value, int) and not isinstance(value, bool):
             settings[key] = str(value)

@@ -18,7 +18,6 @@ the request is answered from the new generation instead.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import mmap
 import os
 import re
@@ -36,7 +35,6 @@ from . import urls
 from .export import IMMUTABLE, MANIFEST_HEAD, MARKER, path_for
 
 BODY_CACHE_BYTES = 8 * 2**20  # document bodies kept per worker: the feeds readers poll, mostly
-STATUS = "status.json"  # beside the export in a server's state folder: what its builder last did
 
 
 class Stale(Exception):
@@ -141,9 +139,6 @@ class Generation:
     def __del__(self):  # the last request on this generation has finished
         if self.fd is not None:
             os.close(self.fd)
-
-    def __len__(self) -> int:
-        return len(self.documents)
 
     def read(self, document: Document, gzipped: bool) -> bytes:
         name = document.name + ".gz" if gzipped else document.name
@@ -280,12 +275,3 @@ class Export:
 def identity(status: os.stat_result) -> tuple[int, int, int]:
     """What tells one publish's manifest from another's: each publish writes it anew."""
     return status.st_dev, status.st_ino, status.st_ctime_ns
-
-
-def read_status(state: Path) -> dict:
-    """What the builder last said of its work (feeds/builder.py), {} before its first word."""
-    try:
-        return json.loads((Path(state) / STATUS).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-

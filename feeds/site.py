@@ -144,6 +144,7 @@ class Build:
     def __init__(self, catalog: Catalog, config: Config):
         self.catalog, self.config = catalog, config
         self.previous: Mapping[str, str] = {}
+        self.item_made: dict[str, tuple] = {}  # item id → its page's path, time, what it shows, recipe
         self.recipes = Recipes(config)
         self.channels = channels(catalog, config)
         self.pages = Pages(catalog, config, self.channels)
@@ -175,10 +176,10 @@ class Build:
         yield from self.former_pages()
 
     def _made(self, path: str, kind: str, last_modified: dt.datetime, shows: tuple, render: Callable[[], bytes],
-              **flags) -> Document:
+              recipe: str | None = None, **flags) -> Document:
         """The document at `path`: carried over when the previous export made it from the same
-        recipe, else rendered."""
-        recipe = self._recipe(path, kind, last_modified, shows, **flags)
+        recipe (made here, unless given), else rendered."""
+        recipe = recipe or self._recipe(path, kind, last_modified, shows, **flags)
         media_type = urls.MEDIA_TYPES[kind]
         if self.previous.get(path) == recipe:
             return path, Carried(media_type, last_modified, recipe, **flags, render=render)
@@ -249,12 +250,19 @@ class Build:
 
     def item_pages(self, start: int, stop: int) -> Iterator[Document]:
         for item in self.catalog.items[start:stop]:
-            yield self._made(*self._item_page(item), lambda item=item: self.pages.item(item))
+            path, when, shows, recipe = self._item_page(item)
+            yield self._made(path, "html", when, shows, lambda item=item: self.pages.item(item), recipe)
 
-    def _item_page(self, item: Item) -> tuple[str, str, dt.datetime, tuple]:
-        """An item page's path, kind, time and what it shows: what its recipe is made of."""
-        record = self.catalog.records.get(item.id)
-        return urls.item_page(item.slug), "html", record.touched if record else item.updated, (self.recipes.item(item),)
+    def _item_page(self, item: Item) -> tuple[str, dt.datetime, tuple, str]:
+        """An item page's path, time, what it shows, and the recipe made of them: made once, for
+        `stale()` and then for rendering."""
+        made = self.item_made.get(item.id)
+        if made is None:
+            record = self.catalog.records.get(item.id)
+            path, shows = urls.item_page(item.slug), (self.recipes.item(item),)
+            when = record.touched if record else item.updated
+            made = self.item_made[item.id] = (path, when, shows, self._recipe(path, "html", when, shows))
+        return made
 
     def stale(self) -> float:
         """The share of item pages whose recipe is not the previous export's: what is left to render,
@@ -262,7 +270,7 @@ class Build:
         items = self.catalog.items
         if not items:
             return 0.0
-        made = sum(self.previous.get(page[0]) == self._recipe(*page) for page in map(self._item_page, items))
+        made = sum(self.previous.get(path) == recipe for path, _, _, recipe in map(self._item_page, items))
         return 1 - made / len(items)
 
     def former_pages(self) -> Iterator[Document]:

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Callable
 from .config import Config
 from .digest import digest_paths
 from .export import MANIFEST_HEAD, MARKER
-from .ledger import NAME as LEDGER, Ledger, build_time, locked as ledger_lock, read_ledger, write_ledger
+from .ledger import (NAME as LEDGER, Ledger, build_time, locked as ledger_lock, parse as parse_ledger, read_ledger,
+                     write_ledger)
 from .overrides import NAME as OVERRIDES
 from .problems import DigestError, Problem
 
@@ -138,25 +139,29 @@ class Ledgers:
         self.kept_in: Path | None = None  # where the last publish wrote the ledger, when not in the seeds
 
     def _seeds_text(self) -> str:
+        """The seeds' ledger file as it is now ("" for none), read once a build."""
+        path = self.seeds / LEDGER
         try:
-            return (self.seeds / LEDGER).read_text("utf-8")
+            return path.read_text("utf-8")
         except FileNotFoundError:
             return ""
+        except (OSError, UnicodeDecodeError) as e:  # as read_ledger says it
+            raise DigestError([Problem(str(path), 0, f"cannot read the ledger: {e}")]) from None
 
-    def current(self) -> Ledger:
-        """The ledger the next build starts from: what was kept, if it grew from the seeds' ledger
-        as it is now; else the seeds'."""
+    def _start(self, base: str) -> Ledger:
+        """The ledger a build starts from: what was kept, if it grew from the seeds' ledger `base`
+        (its text now); else that one."""
         try:
-            if (self.spare / KEPT_BASE).read_text("utf-8") == _digest(self._seeds_text()):
+            if (self.spare / KEPT_BASE).read_text("utf-8") == _digest(base):
                 return read_ledger(self.spare)
         except FileNotFoundError:
             pass
-        return read_ledger(self.seeds)
+        return parse_ledger(base, str(self.seeds / LEDGER)) if base else Ledger()
 
     def publish(self, make: Callable[[Ledger], "Catalog"]) -> "Catalog":
         with ledger_lock(self.seeds, self.spare):
             base = self._seeds_text()
-            catalog = make(self.current())
+            catalog = make(self._start(base))
             try:
                 write_ledger(self.seeds, catalog.ledger)
             except OSError as e:

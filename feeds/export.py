@@ -16,6 +16,7 @@ import ctypes
 import errno
 import fcntl
 import glob
+import math
 import os
 import shutil
 import stat
@@ -268,15 +269,22 @@ class Target:
     present: dict[str, Listed] = field(default_factory=dict)  # the standby's manifest, when `root` is it
 
     @cached_property
-    def existing(self) -> frozenset[str]:
-        """The folders `root` has already ("" for itself): those of the standby's files, and above."""
-        found = set()
-        for name in self.present:
+    def times(self) -> dict[str, float]:
+        """The folders `root` has already ("" for itself), those of the standby's files and above,
+        with the time its build gave each: that of the newest document below."""
+        times: dict[str, float] = {}
+        for name, listed in self.present.items():
             folder = name.rpartition("/")[0]
-            while folder not in found:
-                found.add(folder)
+            while times.get(folder, -math.inf) < listed.mtime:  # a folder is never older than one below
+                times[folder] = listed.mtime
+                if not folder:
+                    break
                 folder = folder.rpartition("/")[0]
-        return frozenset(found)
+        return times
+
+    @cached_property
+    def existing(self) -> frozenset[str]:
+        return frozenset(self.times)
 
 
 class Writer:
@@ -301,16 +309,16 @@ class Writer:
         if name in self.written:
             raise AssertionError(f"{path} rendered twice")
         held = self.target.present.get(name)
-        if isinstance(resource, Carried) and (self.old is None or not _intact(self.old + name, mtime)):
-            resource = resource.rendered()  # the live export's files are gone or were changed by hand
         if held is not None and resource.recipe and held.recipe == resource.recipe and _intact(self.here + name, mtime):
             self._folder(name, mtime)  # the standby has it: same recipe, same bytes and time
             made = held
-        elif isinstance(resource, Carried):
+        elif isinstance(resource, Carried) and self.old is not None and _intact(self.old + name, mtime):
             self._carry(name, mtime)
             self._carry(name + ".gz", mtime)
             made = self.target.previous[name]
         else:
+            if isinstance(resource, Carried):  # the live export's files are gone or were changed by hand
+                resource = resource.rendered()
             self._file(name, resource.body, mtime)
             self._file(name + ".gz", resource.gzip, mtime)  # for gzip_static and CDNs that take precompressed files
             made = resource
@@ -367,19 +375,28 @@ class Writer:
                 folder = folder.rpartition("/")[0]
                 self.folders[folder] = max(self.folders.get(folder, 0), newest)
         if self.target.present:  # the standby: remove what the new export does not have
+            for name in self.target.present.keys() - self.written.keys():
+                for file in (name, name + ".gz"):
+                    try:
+                        os.unlink(self.here + file)
+                    except (FileNotFoundError, IsADirectoryError):
+                        pass  # something else is there: the folder's time says so, and it is looked into
             keep = {*self.written, *(name + ".gz" for name in self.written), *HOST_FILES, *extras}
-            emptied = []
-            for folder, files, links in _walk(self.root):
+            found = set()
+            for folder, files, links in self._changed_folders():
                 for name in [*(name for name in files if name not in keep), *links]:
-                    os.unlink(self.root / name)  # a symbolic link is never part of an export
-                if folder not in self.folders:
-                    emptied.append(folder)
+                    os.unlink(self.here + name)  # a symbolic link is never part of an export
+                found.add(folder)
+            emptied = (found | self.target.existing) - self.folders.keys()
             for folder in sorted(emptied, key=lambda f: f.count("/"), reverse=True):
-                os.rmdir(self.root / folder)
+                try:
+                    os.rmdir(self.here + folder)
+                except FileNotFoundError:
+                    pass
         # folders readable and timed, then the manifest: a build killed before it leaves a standby
         # the next build does not trust
         for folder, newest in self.folders.items():
-            path = self.root / folder
+            path = self.here + folder
             if folder not in self.target.existing:
                 os.chmod(path, 0o755)  # mkdtemp makes folders private; a strict umask would too
                 os.utime(path, (newest, newest))
@@ -393,6 +410,26 @@ class Writer:
         self._file(MARKER, manifest(self.written).encode(), stamp)
         os.utime(self.root, (root_time, root_time))  # the manifest's writing moved it
         return self.written
+
+    def _changed_folders(self) -> Iterator[tuple[str, list[str], list[str]]]:
+        """(folder, its files, its symbolic links) for each standby folder that may hold more than
+        its manifest's documents, and every folder below it that the manifest does not know. The
+        others need not be read (10,000 item pages: 10,000 folders, 0.2 s): a folder's time is
+        the one the standby's build gave it until a file is added, removed or renamed in it (by
+        hand, or by this build), and a file written into in place has changed its own time."""
+        times = self.target.times
+        for folder, when in times.items():
+            try:
+                status = os.lstat(self.here + folder)
+            except FileNotFoundError:
+                continue
+            if status.st_mtime == when and stat.S_ISDIR(status.st_mode):
+                continue
+            files, links, folders = _entries(self.root, folder)
+            yield folder, files, links
+            for name in folders:
+                if name not in times:  # a known folder is checked on its own
+                    yield from _walk(self.root, name)
 
     def _folder(self, name: str, mtime: float) -> None:
         folder = name.rpartition("/")[0]
@@ -432,23 +469,30 @@ def _intact(path: str, mtime: float) -> bool:
     return True
 
 
-def _walk(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
-    """(folder, its files, its symbolic links) under `root`, as names relative to it ("" for the
-    root); symbolic links to folders are listed, not followed."""
-    pending = [""]
+def _walk(root: Path, start: str = "") -> Iterator[tuple[str, list[str], list[str]]]:
+    """(folder, its files, its symbolic links) under `root` (from its folder `start`), as names
+    relative to it ("" for the root); symbolic links to folders are listed, not followed."""
+    pending = [start]
     while pending:
         folder = pending.pop()
-        files, links = [], []
-        with os.scandir(root / folder) as entries:
-            for entry in entries:
-                name = f"{folder}/{entry.name}" if folder else entry.name
-                if entry.is_symlink():
-                    links.append(name)
-                elif entry.is_dir():
-                    pending.append(name)
-                else:
-                    files.append(name)
+        files, links, folders = _entries(root, folder)
+        pending += folders
         yield folder, files, links
+
+
+def _entries(root: Path, folder: str) -> tuple[list[str], list[str], list[str]]:
+    """The files, symbolic links and folders in one folder under `root`, as names relative to it."""
+    files, links, folders = [], [], []
+    with os.scandir(os.path.join(root, folder)) as entries:
+        for entry in entries:
+            name = f"{folder}/{entry.name}" if folder else entry.name
+            if entry.is_symlink():
+                links.append(name)
+            elif entry.is_dir():
+                folders.append(name)
+            else:
+                files.append(name)
+    return files, links, folders
 
 
 def _unlink(path: Path) -> None:

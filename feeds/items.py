@@ -123,8 +123,9 @@ def publish_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, 
     (a server's watcher thread must not fork)."""
     first: dict[tuple[dt.date, str], Entry] = {}
     problems = []
+    slug = (lambda title: facts.slug(title, title_slug)) if facts else title_slug
     for entry in entries:
-        key = (entry.date, title_slug(entry.title))
+        key = (entry.date, slug(entry.title))
         seen = first.setdefault(key, entry)
         if seen is not entry and seen.paragraphs != entry.paragraphs:
             problems.append(Problem(entry.source.path, entry.source.line,

@@ -13,7 +13,7 @@ import functools
 import re
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Iterable
+from typing import Callable, Iterable
 from importlib import resources
 
 from .learned import FILE as LEARNED, Learned, probability, term_feature, words
@@ -209,7 +209,10 @@ def theme_problems(slug: str, table) -> list[str]:
 @dataclass(frozen=True)
 class Taxonomy:
     themes: tuple[Theme, ...]
-    learned: Learned | None = None  # the shipped weights; None: every theme decided by its terms
+    # the weights, or what reads them (the shipped ones: read on first use, so a publish whose
+    # entries were all read before, feeds/factcache.py, never parses their 5,000 rows); None:
+    # every theme decided by its terms
+    learned: Learned | Callable[[], Learned] | None = None
 
     @classmethod
     def load(cls, text: str | None = None, path: str = "taxonomy.toml", learned: Learned | None = None) -> "Taxonomy":
@@ -217,7 +220,7 @@ class Taxonomy:
         the weights given, if any); a malformed one raises DigestError."""
         if text is None:
             shipped = resources.files(__package__).joinpath(LEARNED)
-            learned = learned or (Learned.load(shipped.read_text("utf-8")) if shipped.is_file() else None)
+            learned = learned or (Learned.load if shipped.is_file() else None)
             text = resources.files(__package__).joinpath("taxonomy.toml").read_text("utf-8")
         data = parse_toml(text, path, prefix="")
         themes = data.get("themes")
@@ -243,6 +246,10 @@ class Taxonomy:
         """The package's taxonomy and weights, read and compiled once per process: a server
         rebuilds on every change to the seeds, and they never change while it runs."""
         return Taxonomy.load()
+
+    @cached_property
+    def weights(self) -> Learned | None:
+        return self.learned() if callable(self.learned) else self.learned
 
     @cached_property
     def labels(self) -> dict[str, str]:
@@ -285,8 +292,8 @@ class Taxonomy:
 
     def _decide(self, title: str, seen: set[str], matched: dict[str, tuple[Match, ...]]) -> dict[str, tuple[Match, ...]]:
         by_terms, learned = {}, {}
-        weighed = self.learned.weighed(seen) if self.learned else []
-        logits = self.learned.logits(weighed) if self.learned else {}
+        weighed = self.weights.weighed(seen) if self.weights else []
+        logits = self.weights.logits(weighed) if self.weights else {}
         for theme in self.themes:
             logit = logits.get(theme.slug)
             if logit is not None:
@@ -296,7 +303,7 @@ class Taxonomy:
                 strong = sorted((m for m in matched[theme.slug] if m.weight >= STRONG), key=lambda m: m.where != "title")
                 if strong and strong[0].where != "title" and probability(logit) < STRONG_FLOOR:
                     strong = []
-                if probability(logit) >= self.learned.threshold:
+                if probability(logit) >= self.weights.threshold:
                     learned[theme.slug] = self.explain(theme.slug, logit, weighed, matched, title)
                 elif strong:  # held by a term: it yields below, as a theme decided by terms does
                     by_terms[theme.slug] = (replace(strong[0], kind="strong"),
@@ -319,10 +326,10 @@ class Taxonomy:
         assigned = self._decide(title, seen, matched).get(theme)
         if assigned:
             return assigned
-        if not self.learned or theme not in self.learned.slugs:
+        if not self.weights or theme not in self.weights.slugs:
             return matched[theme]
-        weighed = self.learned.weighed(seen)
-        return self.explain(theme, self.learned.logits(weighed)[theme], weighed, matched, title)
+        weighed = self.weights.weighed(seen)
+        return self.explain(theme, self.weights.logits(weighed)[theme], weighed, matched, title)
 
     def explain(self, theme: str, logit: float, weighed: list, matched: dict[str, tuple[Match, ...]],
                 title: str) -> tuple[Match, ...]:
@@ -332,9 +339,9 @@ class Taxonomy:
         theme's term with that theme's name); a word, where it first is."""
         in_title = words(title)
         evidence = []
-        top, bottom, count = self.learned.contributions(theme, weighed, SHOWN, SHOWN_AGAINST)
+        top, bottom, count = self.weights.contributions(theme, weighed, SHOWN, SHOWN_AGAINST)
         shown = top + bottom
-        bias = self.learned.bias[self.learned.slugs.index(theme)]
+        bias = self.weights.bias[self.weights.slugs.index(theme)]
         rest = logit - bias - sum(w for _, w in shown)
         for feature, weight in shown:
             if feature.startswith("term:"):

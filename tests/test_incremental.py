@@ -196,6 +196,12 @@ def test_files_changed_or_added_by_hand_do_not_outlive_the_next_publishes(start,
     (standby / "feed.rss").write_bytes(b"edited by hand")
     (standby / "feed.atom.gz").unlink()
     (standby / "themes").chmod(0o700)
+    # deep down, where a publish does not read folders its manifest accounts for
+    page = next(folder for folder in (standby / "items").iterdir())
+    (page / "notes.txt").write_text("added by hand")
+    (standby / "themes" / "governance" / "drafts" / "old").mkdir(parents=True)
+    (standby / "themes" / "governance" / "drafts" / "old" / "feed.atom").write_text("added by hand")
+    (out / "countries" / next(os.scandir(out / "countries")).name / "robots.txt").write_text("added by hand")
     build(seeds, out, START)
     assert tree(out) == cold
     build(seeds, out, START)  # the hand-edited live export is the standby now

@@ -47,8 +47,8 @@ def test_every_assignment_keeps_its_evidence(catalog):
                 assert item.override and slug in item.override.add and matches[-1].text == item.override.reason
                 continue
             p = learned_probability(matches)
-            assert p is not None and (p >= TAXONOMY.learned.threshold or matches[0].kind == "strong"), slug
-            learned = TAXONOMY.learned
+            assert p is not None and (p >= TAXONOMY.weights.threshold or matches[0].kind == "strong"), slug
+            learned = TAXONOMY.weights
             assert matches[-1].kind == "bias" and matches[-1].score == learned.bias[learned.slugs.index(slug)]
             # the pieces add up to the model's own score for the item, not just to each other
             logit = learned.logits(learned.weighed(TAXONOMY.features(item.title, item.body)[0]))[slug]
@@ -65,7 +65,7 @@ def test_a_strong_term_puts_an_item_in_its_theme_whatever_the_learned_score():
 def test_a_theme_the_weights_do_not_know_is_decided_by_its_terms():
     import dataclasses
     from feeds.learned import Learned
-    shipped = TAXONOMY.learned
+    shipped = TAXONOMY.weights
     keep = [i for i, slug in enumerate(shipped.slugs) if slug != "diaspora"]  # the same weights, less one theme
     learned = Learned(tuple(shipped.slugs[i] for i in keep), tuple(shipped.bias[i] for i in keep),
                       {f: tuple(row[i] for i in keep) for f, row in shipped.rows.items()}, shipped.threshold)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from . import urls, websub
+from . import urls
 from .catalog import Catalog, load_catalog
 from .config import FILE as SETTINGS_FILE, Config, placeholder
 from .export import MARKER, ExportError, facts_file, publish_build, publishing, target
@@ -365,6 +365,8 @@ def build(seeds, config_file, out, base_url, hub, new_ledger):
         feeds = {channel.path(fmt) for channel in site.channels for fmt in urls.FORMATS}
         changed = [urls.Absolute(config.base_url)("/" + name) for name in changes.added + changes.changed
                    if "/" + name in feeds]
+        from . import websub  # its HTTP client only when there is a hub to ping
+
         failures = websub.ping(config.websub_hub, changed)
         for failure in failures:
             click.echo(f"warning: {failure}", err=True)

@@ -89,7 +89,8 @@ class FactCache:
             return None
         self.kept[key] = stored
         place, paragraphs, evidence, where = stored
-        return (place, paragraphs, {slug: tuple(map(self._match, matches)) for slug, matches in evidence},
+        return (place, paragraphs if place else entry.paragraphs,
+                {slug: tuple(map(self._match, matches)) for slug, matches in evidence},
                 {code_: tuple(Mention(*m) for m in mentions) for code_, mentions in where})
 
     def _match(self, fields: tuple) -> Match:
@@ -101,7 +102,7 @@ class FactCache:
     def put(self, entry: Entry, facts: Facts) -> None:
         place, paragraphs, evidence, where = facts
         self.kept[self.key(entry)] = (
-            place, tuple(paragraphs),
+            place, tuple(paragraphs) if place else None,  # without a dateline, the entry's own
             tuple((slug, tuple((m.term, m.text, m.where, m.score, m.kind) for m in matches))
                   for slug, matches in evidence.items()),
             tuple((code_, tuple((m.text, m.where) for m in mentions)) for code_, mentions in where.items()))

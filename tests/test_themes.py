@@ -204,6 +204,27 @@ def test_letters_that_regexes_fold_to_ascii_reach_the_terms_through_the_prefilte
     assert "smuggling" in TAXONOMY.classify(title, "Body.")
 
 
+def test_the_weights_file_reads_the_same_as_toml_whatever_its_rows_are_called():
+    """The weights are read as JSON where training wrote them (feeds/learned.py): the same values
+    a TOML parser finds, and a file of another shape is left to the TOML parser."""
+    import tomllib
+    from importlib import resources
+
+    from feeds import training
+    from feeds.learned import FILE, Learned, as_written
+
+    shipped = resources.files("feeds").joinpath(FILE).read_text("utf-8")
+    assert as_written(shipped) == tomllib.loads(shipped)
+    odd = Learned(("a", "b"), (-1.5, 2.0), {'say "hi"': (1e-05, -0.0), "back\\slash = [x": (3.0, 4.0),
+                                             "Panamá ☃": (0.5, 0.25), "term:a:recruit*": (1.0, 2.0)})
+    text = training.dump(odd, ["set.toml"])
+    assert as_written(text) == tomllib.loads(text)
+    assert Learned.load(text) == odd
+    hand_written = text.replace("threshold = 0.25", "threshold = 0.25  # chosen by hand")
+    assert as_written(hand_written) is None and Learned.load(hand_written) == odd
+    assert as_written(text + '"term:a:recruit*" = [9.0, 9.0]\n') is None  # a row twice: TOML refuses it
+
+
 def test_the_shipped_weights_are_what_training_on_the_labelled_sets_gives():
     """feeds/learned.toml names the sets it was trained on; training on them again gives the same
     file, byte for byte (deterministic, and not edited by hand)."""

@@ -10,7 +10,7 @@ from .digest import read_folder
 from .factcache import FactCache
 from .identity import Change
 from .items import Item, publish_items, search_text
-from .ledger import Ledger, Record, read_ledger
+from .ledger import Ledger, Record, build_time, read_ledger
 from .places import Country, gazetteer, plain
 from .overrides import read_overrides
 from .problems import DigestError, Problem
@@ -25,6 +25,7 @@ class Catalog:
     ledger: Ledger = field(default_factory=Ledger)  # what is published once this catalog is
     changes: tuple[Change, ...] = ()  # how that differs from the ledger the catalog was read with
     files: tuple[tuple[str, int, dt.date, dt.date], ...] = ()  # each digest file: path, entries, first and last date
+    built: dt.datetime | None = None  # when it is published; None: made without a build (tests)
 
     @cached_property
     def records(self) -> dict[str, Record]:
@@ -79,6 +80,7 @@ def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = No
     `processes` > 1 (`feeds build`) spreads the classifying over this process and forked workers;
     `facts` holds what earlier builds read (feeds/factcache.py)."""
     taxonomy = taxonomy or Taxonomy.shipped()
+    now = now or build_time()
     reading = read_folder(seeds, facts)
     ledger = read_ledger(seeds) if ledger is None else ledger
     overrides = read_overrides(seeds, [theme.slug for theme in taxonomy.themes])
@@ -100,4 +102,4 @@ def load_catalog(seeds: Path, tag_authority: str, taxonomy: Taxonomy | None = No
     for entry in reading.entries:
         files.setdefault(entry.source.path, []).append(entry.date)
     return Catalog(tuple(items), taxonomy, (*reading.warnings, *unused), reconciled.ledger, tuple(reconciled.changes),
-                   tuple((path, len(dates), min(dates), max(dates)) for path, dates in files.items()))
+                   tuple((path, len(dates), min(dates), max(dates)) for path, dates in files.items()), now)

@@ -163,7 +163,9 @@ def reconcile(drafts: list[Draft], ledger: Ledger, now: dt.datetime, tag_authori
                 unsettled.update(claimants)
     if problems:
         raise DigestError(problems)
-    return _publish(drafts, records, partner, taken, sketch, now, tag_authority, overrides or Overrides())
+    reconciled = _publish(drafts, records, partner, taken, sketch, now, tag_authority, overrides or Overrides())
+    reconciled.ledger.rendering = ledger.rendering  # how documents were made is the build's to say
+    return reconciled
 
 
 def _ambiguous(drafts: list[Draft], claimants: list[int], records: list[Record], evidence: str) -> Problem:

@@ -172,12 +172,37 @@ OPTIONAL = ("edited", "moved", "withdrawn", "former_slugs", "left")
 
 
 @dataclass
+class Rendering:
+    """The settings the documents were last made with (a digest of those the publisher chose:
+    feeds/recipes.py), and since when: None if since before the ledger kept them."""
+    settings: str
+    since: dt.datetime | None = None
+
+
+@dataclass
 class Ledger:
     records: list[Record] = field(default_factory=list)
+    rendering: Rendering | None = None
+
+    def made_since(self, settings: str, now: dt.datetime) -> dt.datetime | None:
+        """The earliest time a document made with `settings` may carry: the build that first
+        made documents with them (`now`, when the ledger names other settings). Every document's
+        bytes may have changed then (a title is in every feed), whatever its items' times, and a
+        reader or CDN that asks "modified since?" must hear so. Kept in the ledger, so every later
+        build, from nothing or not, dates alike."""
+        if self.rendering is None:
+            self.rendering = Rendering(settings)  # made so since before the ledger kept them: times as they were
+        elif self.rendering.settings != settings:
+            self.rendering = Rendering(settings, now)
+        return self.rendering.since
 
     def text(self) -> str:
         ordered = sorted(self.records, key=lambda r: (r.published, r.id), reverse=True)
-        return "\n".join([json.dumps(HEADER, ensure_ascii=False), *(r.line() for r in ordered)]) + "\n"
+        header = dict(HEADER)
+        if self.rendering:
+            header["rendering"] = {"settings": self.rendering.settings, **(
+                {"since": stamp(self.rendering.since)} if self.rendering.since else {})}
+        return "\n".join([json.dumps(header, ensure_ascii=False), *(r.line() for r in ordered)]) + "\n"
 
 
 def read_ledger(seeds: Path) -> Ledger:
@@ -193,7 +218,7 @@ def read_ledger(seeds: Path) -> Ledger:
 
 
 def parse(text: str, path: str) -> Ledger:
-    problems, records = [], []
+    problems, records, rendering = [], [], None
     ids, slugs = {}, {}
     times: dict[str, dt.datetime] = {}  # most times repeat (dates at noon): each read and checked once
     first = True
@@ -209,6 +234,10 @@ def parse(text: str, path: str) -> Ledger:
         if header:
             if fields["format"] != FORMAT:
                 problems.append(Problem(path, number, f"ledger format {fields['format']!r} is not {FORMAT!r}"))
+            try:
+                rendering = _rendering(fields.get("rendering"))
+            except ValueError as e:
+                problems.append(Problem(path, number, str(e)))
             continue
         try:
             record = _record(fields, times)
@@ -227,7 +256,21 @@ def parse(text: str, path: str) -> Ledger:
         records.append(record)
     if problems:
         raise DigestError(problems)
-    return Ledger(records)
+    return Ledger(records, rendering)
+
+
+def _rendering(fields) -> Rendering | None:
+    if fields is None:
+        return None
+    if (not isinstance(fields, dict) or set(fields) - {"settings", "since"}
+            or not isinstance(fields.get("settings"), str) or not SETTINGS.fullmatch(fields["settings"])):
+        raise ValueError('rendering must be {"settings": 16 hex digits, "since": a UTC time} '
+                         "(written by feeds build)")
+    since = fields.get("since")
+    try:
+        return Rendering(fields["settings"], utc(since) if since is not None else None)
+    except (TypeError, ValueError):
+        raise ValueError(f"rendering since {since!r} is not a UTC time like 2021-10-26T12:00:00Z") from None
 
 
 def _record(fields, times: dict[str, dt.datetime] | None = None) -> Record:
@@ -286,6 +329,7 @@ def _record(fields, times: dict[str, dt.datetime] | None = None) -> Record:
 
 SPACE = re.compile(r"\s")  # what str.isspace() calls a space, found by the regex engine: ids are long
 FINGERPRINT = re.compile(r"[0-9a-f]{16}")
+SETTINGS = FINGERPRINT  # a digest of settings: as short, as hex
 SKETCH = re.compile(r"(?:[0-9a-f]{8}){1,%d}" % SKETCH_SIZE)
 
 

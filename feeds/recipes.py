@@ -48,6 +48,11 @@ class Recipes:
     def __init__(self, config: Config):
         settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in NOT_SHOWN}
         self.base = hashlib.sha256(code() + repr(sorted(settings.items())).encode()).digest()
+        # the settings a publisher chose (those left at their defaults are not named, so a new
+        # setting in a later version changes nothing): the ledger keeps it, for documents' times
+        chosen = sorted((f.name, settings[f.name]) for f in dataclasses.fields(config)
+                        if f.name in settings and settings[f.name] != _default(f))
+        self.settings = hashlib.sha256(repr(chosen).encode()).hexdigest()[:16]
         self.items: dict[str, str] = {}
 
     def item(self, item: Item) -> str:
@@ -62,3 +67,8 @@ class Recipes:
     def of(self, *parts) -> str:
         """The recipe of a document from what it shows (strings, times, tuples: their repr is stable)."""
         return hashlib.sha256(self.base + repr(parts).encode()).hexdigest()[:32]
+
+
+def _default(setting: dataclasses.Field):
+    return setting.default_factory() if setting.default_factory is not dataclasses.MISSING else setting.default
+

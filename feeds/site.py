@@ -20,6 +20,7 @@ from .catalog import Catalog
 from .channels import ALL, COUNTRY, THEME, Channel, channels
 from .config import Config
 from .items import Item
+from .ledger import build_time
 from .listing import ListPage, list_pages
 from .pages import Pages
 from .recipes import Recipes
@@ -146,6 +147,9 @@ class Build:
         self.previous: Mapping[str, str] = {}
         self.item_made: dict[str, tuple] = {}  # item id → its page's path, time, what it shows, recipe
         self.recipes = Recipes(config)
+        # with other settings than the last build's, every document is dated from the build that
+        # first made it so, at the earliest: its bytes changed then
+        self.since = catalog.ledger.made_since(self.recipes.settings, catalog.built or build_time())
         self.channels = channels(catalog, config)
         self.pages = Pages(catalog, config, self.channels)
         # each channel's HTML list, in pages: the main channel's at /items/, the others' at their page
@@ -179,11 +183,15 @@ class Build:
               recipe: str | None = None, **flags) -> Document:
         """The document at `path`: carried over when the previous export made it from the same
         recipe (made here, unless given), else rendered."""
+        last_modified = self._dated(last_modified)
         recipe = recipe or self._recipe(path, kind, last_modified, shows, **flags)
         media_type = urls.MEDIA_TYPES[kind]
         if self.previous.get(path) == recipe:
             return path, Carried(media_type, last_modified, recipe, **flags, render=render)
         return path, Resource(render(), media_type, last_modified, recipe=recipe, **flags)
+
+    def _dated(self, when: dt.datetime) -> dt.datetime:
+        return max(when, self.since) if self.since else when
 
     def _recipe(self, path: str, kind: str, last_modified: dt.datetime, shows: tuple, **flags) -> str:
         return self.recipes.of(path, kind, last_modified, sorted(flags.items()), shows)
@@ -204,7 +212,7 @@ class Build:
 
     def pages_documents(self) -> Iterator[Document]:
         """The index, lists, theme and country pages, OPML, and each feed's preview for browsers."""
-        pages, updated = self.pages, self.channels[0].latest  # they list or count every item
+        pages, updated = self.pages, self._dated(self.channels[0].latest)  # they list or count every item
         html = urls.MEDIA_TYPES["html"]
         # these four show every channel and its counts: always rendered, they are few
         yield "/", Resource(pages.index(), html, updated)
@@ -260,7 +268,7 @@ class Build:
         if made is None:
             record = self.catalog.records.get(item.id)
             path, shows = urls.item_page(item.slug), (self.recipes.item(item),)
-            when = record.touched if record else item.updated
+            when = self._dated(record.touched if record else item.updated)
             made = self.item_made[item.id] = (path, when, shows, self._recipe(path, "html", when, shows))
         return made
 

@@ -174,12 +174,26 @@ def test_every_kind_of_change_publishes_what_a_build_from_nothing_does(start, tm
         shutil.rmtree(tmp_path / f"cold-{step}")
 
 
-def test_a_change_of_settings_renders_everything_again(start, tmp_path):
+def test_a_change_of_settings_renders_everything_again_dated_from_that_build(start, tmp_path):
     seeds, out = published(start, tmp_path)
-    changes = build(seeds, out, START, title="Another title")
+    before = tree(out)
+    later = START + 86400
+    changes = build(seeds, out, later, title="Another title")
     assert changes.carried == 0
-    changes = build(seeds, out, START, title="Another title")
+    # every document's bytes changed at that build: a reader asking "modified since?" hears so
+    after = tree(out)
+    assert {name: when for name, (*_, when, _) in after.items()} == {name: later for name in after}
+    assert all(before[name][1] < later for name in before if not name.endswith("/"))
+    changes = build(seeds, out, later + 86400, title="Another title")
     assert changes.carried == changes.unchanged - 4
+    assert tree(out) == after  # the settings are the same: so are the times
+    # the ledger keeps when: a build from nothing, with the same seeds and ledger, dates alike
+    shutil.copytree(seeds, tmp_path / "cold-seeds")
+    build(tmp_path / "cold-seeds", tmp_path / "cold", later + 86400, title="Another title")
+    assert tree(tmp_path / "cold") == after
+    # and settings back as they were are a change too
+    build(seeds, out, later + 2 * 86400)
+    assert {when for *_, when, _ in tree(out).values()} == {later + 2 * 86400}
 
 
 def test_files_changed_or_added_by_hand_do_not_outlive_the_next_publishes(start, tmp_path):

@@ -210,6 +210,19 @@ def test_a_ledger_edited_wrongly_by_hand_is_reported_with_its_line(folder, line,
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("rendering, message", [
+    ({"settings": "not hex"}, 'ledger.jsonl:1: rendering must be {"settings": 16 hex digits'),
+    ({"settings": "0123456789abcdef", "since": "today"}, "ledger.jsonl:1: rendering since 'today' is not a UTC time"),
+])
+def test_a_ledger_header_edited_wrongly_is_reported_with_its_line(folder, rendering, message):
+    import json
+    lines = (folder / NAME).read_text("utf-8").splitlines()
+    header = {**json.loads(lines[0]), "rendering": rendering}
+    (folder / NAME).write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    result = run_feeds("check", "--seeds", folder)
+    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
 def test_check_says_what_a_build_would_change_and_writes_nothing(folder):
     edit(folder, "18.7 percent", "17.8 percent")
     ledger = (folder / NAME).read_bytes()

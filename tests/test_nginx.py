@@ -189,3 +189,30 @@ def test_nginx_answers_like_the_server_for_index_html_and_ranges(nginx):
     assert e.value.code == 301 and e.value.headers["Location"] == "/themes/"
     status, _, body = fetch(base + "feed.atom", headers={"Range": "bytes=0-9"})
     assert status == 200 and len(body) > 10
+
+
+def test_new_settings_reach_a_reader_that_revalidates_by_time_alone(tmp_path):
+    """nginx answers "not modified" when a file's time is the one asked about: a new title changes
+    every document's bytes, so their times move too, though no item changed."""
+    corpus.write(60, tmp_path / "seeds")
+    nginx = Nginx(tmp_path, tmp_path / "public")
+
+    def build(day: int, *settings: str):
+        result = run_feeds("build", "--seeds", tmp_path / "seeds", "--out", tmp_path / "public",
+                           "--base-url", nginx.base,
+                           env={"SOURCE_DATE_EPOCH": str(1_793_000_000 + day * 86400),
+                                **{f"FEEDS_{name.upper()}": value for name, value in (s.split("=") for s in settings)}})
+        assert result.returncode == 0, result.stderr
+
+    build(0)
+    nginx.start()
+    try:
+        _, first, _ = fetch(nginx.base + "feed.atom")
+        build(1, "title=Migration news")
+        status, headers, body = fetch(nginx.base + "feed.atom", headers={"If-Modified-Since": first["Last-Modified"]})
+        assert status == 200 and feedparser.parse(body).feed.title == "Migration news"
+        build(2, "title=Migration news")  # the same settings again: the same times
+        assert fetch(nginx.base + "feed.atom", headers={"If-Modified-Since": headers["Last-Modified"]})[0] == 304
+        assert fetch(nginx.base + "items/", headers={"If-Modified-Since": headers["Last-Modified"]})[0] == 304
+    finally:
+        nginx.stop()

@@ -32,6 +32,19 @@ def term_pattern(term: str) -> str:
     return r"(?<![\w-])" + r"\s+".join(words) + r"(?![\w-])"
 
 
+def lower_term_pattern(term: str) -> str:
+    """A phrase as a regex for lower-case text (`lowered`): the same matches as term_pattern with
+    re.IGNORECASE, found some 20 times faster, since the regex engine looks for a literal first
+    word with a fast scan, where a pattern that starts with a lookbehind is tried at every
+    character (bench/build.py: a fifth of classifying went to that)."""
+    first, _, rest = term.lower().partition(" ")
+    stem = first.rstrip("*")
+    if not stem:  # no literal to start from
+        return term_pattern(term.lower())
+    after = term_pattern(f"x {rest}" if rest else "x").removeprefix(r"(?<![\w-])x")  # what follows the first word
+    return re.escape(stem) + r"(?<![\w-]" + re.escape(stem) + ")" + (r"[\w-]*" if first.endswith("*") else "") + after
+
+
 WORD = re.compile(r"[\w-]+")  # what a term's word matches whole: runs of word characters and hyphens
 
 
@@ -43,6 +56,32 @@ def term_words(term: str) -> frozenset[str]:
 # The only characters that re.IGNORECASE matches to an ASCII letter and str.lower() does not turn
 # into it (found by trying every code point): the terms are ASCII, so the prefilter folds them too.
 RE_FOLDS = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
+
+
+def lowered(text: str) -> str:
+    """The text in lower case as re.IGNORECASE compares an ASCII term with it, character for
+    character: the same length, and word characters, hyphens and spaces where the text has them
+    (tests/test_themes.py checks every code point), so a match's place is the text's."""
+    if "İ" in text or "ı" in text or "ſ" in text:  # rare; translate() of every text costs a third
+        text = text.translate(RE_FOLDS)
+    return text.lower()
+
+
+def _cut_out(pattern: re.Pattern, text: str, low: str | None = None) -> tuple[str, str]:
+    """re.sub(pattern, " ", text) for a pattern made for lowered text (`low`, if already made)."""
+    low = lowered(text) if low is None else low
+    spans = [m.span() for m in pattern.finditer(low)]
+    return _cut(text, spans), _cut(low, spans)
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with each span replaced by a space, as re.sub(pattern, " ", text) replaces matches."""
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces.append(text[last:start])
+        last = end
+    pieces.append(text[last:])
+    return " ".join(pieces)
 
 
 class Needed:
@@ -63,9 +102,7 @@ class Vocabulary:
     later cut the text. Classifying got 2.5 times faster (docs/internals.md, build benchmark)."""
 
     def __init__(self, text: str, needed: Needed):
-        if "İ" in text or "ı" in text or "ſ" in text:  # rare; translate() of every text costs a third
-            text = text.translate(RE_FOLDS)
-        text = text.lower()
+        text = lowered(text)
         self.words = set(WORD.findall(text)) & needed.words
         if needed.stems:
             for stem in set(needed.stems.findall(text)):
@@ -119,11 +156,11 @@ class Theme:
 
     def __post_init__(self):
         terms = [(t, STRONG) for t in self.strong] + [(t, WEAK) for t in self.weak]
-        # (term, weight, pattern, words): the words rule the term out before its regex runs
-        object.__setattr__(self, "_terms", [(t, w, re.compile(term_pattern(t), re.I), term_words(t))
+        # (term, weight, pattern for lowered text, words): the words rule the term out before its regex runs
+        object.__setattr__(self, "_terms", [(t, w, re.compile(lower_term_pattern(t)), term_words(t))
                                             for t, w in terms])
-        veto = "|".join(term_pattern(v) for v in self.veto)
-        object.__setattr__(self, "_veto", re.compile(veto, re.I) if veto else None)
+        veto = "|".join(lower_term_pattern(v) for v in self.veto)
+        object.__setattr__(self, "_veto", re.compile(veto) if veto else None)
         object.__setattr__(self, "_veto_words", [term_words(v) for v in self.veto])
         object.__setattr__(self, "needed", Needed([words for *_, words in self._terms] + self._veto_words))
 
@@ -134,21 +171,26 @@ class Theme:
         ("smuggling" in "migrant smuggling") does not count a second time.
         """
         vocabulary = vocabulary or Vocabulary(title + "\n" + body, self.needed)
+        low_title, low_body = lowered(title), lowered(body)  # searched; the matches' text is the item's
         if self._veto and any(map(vocabulary.may_match, self._veto_words)):
-            title, body = self._veto.sub(" ", title), self._veto.sub(" ", body)
+            title, low_title = _cut_out(self._veto, title, low_title)
+            body, low_body = _cut_out(self._veto, body, low_body)
         found, present = [], vocabulary.words
         for term, weight, pattern, needed in self._terms:  # strong terms first
             if not needed <= present:
                 continue
-            if m := pattern.search(title):
-                found.append(Match(term, m.group(), "title", weight * TITLE_FACTOR))
-                title, body = pattern.sub(" ", title), pattern.sub(" ", body)
-                continue
-            # none in the title: the body's matches are used up and the first kept, in one pass
-            matched: list[str] = []
-            body = pattern.sub(lambda m: matched.append(m.group()) or " ", body)
-            if matched:
-                found.append(Match(term, matched[0], "body", weight))
+            # its matches are used up, in the title and the body; the first is kept, the title's first
+            if m := pattern.search(low_title):
+                found.append(Match(term, title[m.start():m.end()], "title", weight * TITLE_FACTOR))
+                spans = [m.span() for m in pattern.finditer(low_title)]
+                title, low_title = _cut(title, spans), _cut(low_title, spans)
+                spans = [m.span() for m in pattern.finditer(low_body)]
+            else:
+                spans = [m.span() for m in pattern.finditer(low_body)]
+                if not spans:
+                    continue
+                found.append(Match(term, body[slice(*spans[0])], "body", weight))
+            body, low_body = _cut(body, spans), _cut(low_body, spans)
         return tuple(found)
 
     def holds(self, found: tuple[Match, ...]) -> bool:
@@ -270,7 +312,7 @@ class Taxonomy:
     def vetoes(self) -> tuple[re.Pattern | None, list[frozenset[str]]]:
         """Every theme's veto phrases as one pattern, and their words (to skip it when absent)."""
         phrases = [v for theme in self.themes for v in theme.veto]
-        pattern = re.compile("|".join(term_pattern(v) for v in phrases), re.I) if phrases else None
+        pattern = re.compile("|".join(lower_term_pattern(v) for v in phrases)) if phrases else None
         return pattern, [term_words(v) for v in phrases]
 
     def features(self, title: str, body: str) -> tuple[set[str], dict[str, tuple[Match, ...]]]:
@@ -281,7 +323,7 @@ class Taxonomy:
         matched = {theme.slug: theme.matches(title, body, vocabulary) for theme in self.themes}
         veto, veto_words = self.vetoes
         if veto is not None and any(map(vocabulary.may_match, veto_words)):
-            title, body = veto.sub(" ", title), veto.sub(" ", body)
+            title, body = _cut_out(veto, title)[0], _cut_out(veto, body)[0]
         seen = words(title + "\n" + body)
         seen.update(term_feature(slug, m.term) for slug, found in matched.items() for m in found)
         return seen, matched

@@ -242,3 +242,44 @@ def test_the_shipped_weights_are_what_training_on_the_labelled_sets_gives():
     entries = [e for name in names for e in load_labelled(Path(__file__).parent / "data" / name, terms)]
     assert len(entries) >= 1672
     assert training.dump(training.fit(terms, entries), names) == shipped
+
+
+def test_lowered_text_keeps_every_place_and_kind_of_character():
+    """Terms are searched in lower-case text by case-sensitive patterns (feeds/themes.py): that
+    finds what re.IGNORECASE finds in the text only if lowering keeps each character one
+    character, a word character, hyphen or space where it was one, and turns exactly those that
+    re.IGNORECASE takes for an ASCII letter or digit into it. Every code point is tried."""
+    import re
+    import string
+    import sys
+
+    from feeds.themes import lowered
+    kind = re.compile(r"([\w-])|(\s)")
+    ascii_ = re.compile("[a-z0-9]", re.IGNORECASE)
+    for point in range(sys.maxunicode + 1):
+        if 0xD800 <= point <= 0xDFFF:
+            continue
+        char = chr(point)
+        low = lowered(char)
+        assert len(low) == 1, hex(point)
+        before, after = kind.fullmatch(char), kind.fullmatch(low)
+        assert (before and before.lastindex) == (after and after.lastindex), hex(point)
+        if ascii_.fullmatch(char):
+            assert low in string.ascii_lowercase + string.digits and re.fullmatch(low, char, re.IGNORECASE)
+        else:
+            assert low not in string.ascii_lowercase + string.digits, hex(point)
+
+
+@pytest.mark.parametrize("text", [
+    "Migrant smuggling and MIGRANT   SMUGGLING; anti-smuggling, smuggling-related, ſmuggling, İllegal recruitment",
+    "Trafficking in\u00a0persons, trafficking in persons-based, Work Permits, work permit*, labour  market",
+    "recruiters recruit RECRUITMENT re-recruit _recruit recruit_ Kelvin K, diaspora remittances",
+])
+def test_lowered_patterns_match_what_case_blind_patterns_match(text):
+    from feeds.themes import lower_term_pattern, lowered
+    import re
+    phrases = {t for theme in TAXONOMY.themes for t in (*theme.strong, *theme.weak, *theme.veto)}
+    phrases |= {"*", "recruit*", "work permit*", "Report* on", "U.S. border"}
+    for phrase in sorted(phrases):
+        blind = [m.span() for m in re.finditer(term_pattern(phrase), text, re.IGNORECASE)]
+        assert [m.span() for m in re.finditer(lower_term_pattern(phrase), lowered(text))] == blind, phrase

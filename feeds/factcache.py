@@ -24,8 +24,8 @@ from .problems import Problem
 from .recipes import code
 from .themes import Match
 
-Facts = tuple  # (dateline place, paragraphs without it, theme evidence, country evidence)
-FORMAT = 3
+Facts = tuple  # (dateline place, paragraphs without it, theme evidence, country evidence, body sketch)
+FORMAT = 4
 
 
 class FactCache:
@@ -88,10 +88,10 @@ class FactCache:
         if stored is None:
             return None
         self.kept[key] = stored
-        place, paragraphs, evidence, where = stored
+        place, paragraphs, evidence, where, sketch = stored
         return (place, paragraphs if place else entry.paragraphs,
                 {slug: tuple(map(self._match, matches)) for slug, matches in evidence},
-                {code_: tuple(Mention(*m) for m in mentions) for code_, mentions in where})
+                {code_: tuple(Mention(*m) for m in mentions) for code_, mentions in where}, sketch)
 
     def _match(self, fields: tuple) -> Match:
         made = self.matches.get(fields)
@@ -100,12 +100,12 @@ class FactCache:
         return made
 
     def put(self, entry: Entry, facts: Facts) -> None:
-        place, paragraphs, evidence, where = facts
+        place, paragraphs, evidence, where, sketch = facts
         self.kept[self.key(entry)] = (
             place, tuple(paragraphs) if place else None,  # without a dateline, the entry's own
             tuple((slug, tuple((m.term, m.text, m.where, m.score, m.kind) for m in matches))
                   for slug, matches in evidence.items()),
-            tuple((code_, tuple((m.text, m.where) for m in mentions)) for code_, mentions in where.items()))
+            tuple((code_, tuple((m.text, m.where) for m in mentions)) for code_, mentions in where.items()), sketch)
 
     def save(self) -> None:
         """Write what this build read, in place of the last build's (atomically; failing to write

@@ -54,6 +54,7 @@ class Draft:
     source: Source
     slug: str  # slug of the title alone
     order: tuple[str, ...] = ()  # every theme, in taxonomy order (where an override puts one)
+    sketch: str = ""  # body_sketch of the paragraphs, when made already (feeds/items.py: in the workers)
 
     @property
     def body(self) -> str:
@@ -105,7 +106,7 @@ def reconcile(drafts: list[Draft], ledger: Ledger, now: dt.datetime, tag_authori
 
     def sketch(i: int) -> str:
         if i not in sketches:
-            sketches[i] = body_sketch(drafts[i].paragraphs)
+            sketches[i] = drafts[i].sketch or body_sketch(drafts[i].paragraphs)
         return sketches[i]
 
     bodies = [d.body for d in drafts]

@@ -16,7 +16,7 @@ from slugify import slugify, smart_truncate
 
 from .digest import Entry, Source
 from .identity import Draft, Reconciled, reconcile
-from .ledger import Ledger, build_time
+from .ledger import Ledger, body_sketch, build_time
 from .places import Mention, countries, plain, split_dateline
 from .problems import DigestError, Problem, quote
 from .overrides import Override, Overrides
@@ -137,12 +137,13 @@ def publish_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, 
     unique = list(first.values())
     found = read_all(unique, taxonomy, processes, facts)
     order = tuple(theme.slug for theme in taxonomy.themes)
-    drafts = [Draft(entry.date, entry.title, entry.paragraphs, tuple(evidence), tuple(where), entry.source, slug, order)
-              for ((_, slug), entry), (_, _, evidence, where) in zip(first.items(), found)]
+    drafts = [Draft(entry.date, entry.title, entry.paragraphs, tuple(evidence), tuple(where), entry.source, slug, order,
+                    sketch)
+              for ((_, slug), entry), (_, _, evidence, where, sketch) in zip(first.items(), found)]
     overrides = overrides or Overrides()
     reconciled = reconcile(drafts, ledger or Ledger(), now or build_time(), tag_authority, overrides)
     items = []
-    for entry, record, (place, paragraphs, evidence, where) in zip(unique, reconciled.records, found):
+    for entry, record, (place, paragraphs, evidence, where, _) in zip(unique, reconciled.records, found):
         override = overrides.find(record.id, (record.slug, *record.former_slugs)) if overrides else None
         items.append(Item(
             id=record.id,
@@ -165,14 +166,16 @@ def publish_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, 
     return items, reconciled
 
 
-Facts = tuple  # (dateline place, paragraphs without it, theme evidence, country evidence)
+Facts = tuple  # (dateline place, paragraphs without it, theme evidence, country evidence, body sketch)
 
 
 def facts(entry: Entry, taxonomy: Taxonomy) -> Facts:
     """What an entry says of itself: its dateline, themes and countries (most of make_items' time)."""
     place, paragraphs = split_dateline(entry.paragraphs)
     body = " ".join(paragraphs)
-    return place, paragraphs, taxonomy.classify(entry.title, body), countries(entry.title, place, body)
+    # the sketch, for the ledger (feeds/identity.py), is made here too: in the workers, and kept
+    return (place, paragraphs, taxonomy.classify(entry.title, body), countries(entry.title, place, body),
+            body_sketch(entry.paragraphs))
 
 
 PARALLEL_FROM = 200  # entries; below this, one process
@@ -183,8 +186,8 @@ _WORK = None  # (entries, taxonomy) for forked workers: inherited, not pickled
 def _facts_of(span: tuple[int, int]) -> tuple[int, list[Facts]]:  # in a forked worker, or this process
     entries, taxonomy = _WORK
     # paragraphs go back only when a dateline changed them: the parent has the rest already
-    return span[0], [(place, paragraphs if place else None, evidence, where)
-                     for place, paragraphs, evidence, where in (facts(entry, taxonomy) for entry in entries[span[0]:span[1]])]
+    return span[0], [(place, paragraphs if place else None, *rest)
+                     for place, paragraphs, *rest in (facts(entry, taxonomy) for entry in entries[span[0]:span[1]])]
 
 
 def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int, cache: FactCache | None = None) -> list[Facts]:
@@ -210,7 +213,6 @@ def _read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[
         spans = [(i, min(i + CHUNK, len(entries))) for i in range(0, len(entries), CHUNK)]
         done = dict(alongside(_facts_of, spans, used))  # span start → its facts, in any order
         found = [one for start, _ in spans for one in done[start]]
-        return [(place, paragraphs or entry.paragraphs, evidence, where)
-                for entry, (place, paragraphs, evidence, where) in zip(entries, found)]
+        return [(place, paragraphs or entry.paragraphs, *rest) for entry, (place, paragraphs, *rest) in zip(entries, found)]
     finally:
         _WORK = None

@@ -219,7 +219,7 @@ def build(config: Config, state: Path) -> dict:
                                    facts=facts)
             with publishing(out):
                 made = Build(catalog, config)
-                search = {NAME: index_bytes(catalog, made.channels)}  # published in the same tree
+                search = {NAME: index_bytes(catalog, made.channels, made.since)}  # published in the same tree
                 result["changes"] = publish_build(made, out, processes, extras=search)
                 result["documents"] = made.size()
         return catalog

@@ -205,7 +205,7 @@ def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
     standby = standby_of(out)
     if standby.is_symlink():  # only ever a folder this build made; never followed
         standby.unlink()
-    present = manifest_of(standby) if out.is_dir() else {}
+    present, written_at = _trusted(standby) if out.is_dir() else ({}, 0)
     if present:
         new = standby
         (standby / MARKER).unlink()  # from here on it is being changed: without a manifest, never trusted
@@ -213,7 +213,7 @@ def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
         shutil.rmtree(standby, ignore_errors=True)
         new = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        writer = Writer(Target(new, max_age, out, previous, present))
+        writer = Writer(Target(new, max_age, out, previous, present, written_at))
         fill(writer)
         written = writer.finish(extras or {})
         changes = diff(written, out, previous)
@@ -235,6 +235,22 @@ def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
         except OSError:
             shutil.rmtree(new, ignore_errors=True)
     return changes
+
+
+def _trusted(standby: Path) -> tuple[dict[str, "Listed"], int]:
+    """The standby's manifest, and when it was written (its ctime, in ns); ({}, 0) when the
+    standby is not to be brought up to date: none, left half-updated by a killed build, or with a
+    folder of its documents that is no longer a folder (removed, or replaced by a file or a
+    symbolic link by hand: a publish would write or remove files through it)."""
+    present = manifest_of(standby)
+    try:
+        written_at = os.lstat(standby / MARKER).st_ctime_ns
+        for folder in folder_times(present):
+            if not stat.S_ISDIR(os.lstat(os.path.join(standby, folder)).st_mode):
+                return {}, 0
+    except OSError:
+        return {}, 0
+    return present, written_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,24 +283,31 @@ class Target:
     old: Path | None = None  # the live export, which carried documents are linked from
     previous: dict[str, Listed] = field(default_factory=dict)  # its manifest
     present: dict[str, Listed] = field(default_factory=dict)  # the standby's manifest, when `root` is it
+    present_at: int = 0  # when that manifest was written (its ctime, ns)
 
     @cached_property
-    def times(self) -> dict[str, float]:
-        """The folders `root` has already ("" for itself), those of the standby's files and above,
-        with the time its build gave each: that of the newest document below."""
-        times: dict[str, float] = {}
-        for name, listed in self.present.items():
-            folder = name.rpartition("/")[0]
-            while times.get(folder, -math.inf) < listed.mtime:  # a folder is never older than one below
-                times[folder] = listed.mtime
-                if not folder:
-                    break
-                folder = folder.rpartition("/")[0]
-        return times
+    def folder_times(self) -> dict[str, float]:
+        """The folders `root` has already, with the time the standby's build gave each."""
+        return folder_times(self.present)
 
     @cached_property
     def existing(self) -> frozenset[str]:
-        return frozenset(self.times)
+        """The folders `root` has already ("" for itself): those of the standby's files, and above."""
+        return frozenset(self.folder_times)
+
+
+def folder_times(listed: dict[str, Listed]) -> dict[str, float]:
+    """The folders of an export's documents and those above ("" for the root), each with the time
+    its build gave it: that of the newest document below."""
+    times: dict[str, float] = {}
+    for name, document in listed.items():
+        folder = name.rpartition("/")[0]
+        while times.get(folder, -math.inf) < document.mtime:  # a folder is never older than one below
+            times[folder] = document.mtime
+            if not folder:
+                break
+            folder = folder.rpartition("/")[0]
+    return times
 
 
 class Writer:
@@ -379,8 +402,8 @@ class Writer:
                 for file in (name, name + ".gz"):
                     try:
                         os.unlink(self.here + file)
-                    except (FileNotFoundError, IsADirectoryError):
-                        pass  # something else is there: the folder's time says so, and it is looked into
+                    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                        pass  # something else is there: the folder's times say so, and it is looked into
             keep = {*self.written, *(name + ".gz" for name in self.written), *HOST_FILES, *extras}
             found = set()
             for folder, files, links in self._changed_folders():
@@ -414,16 +437,19 @@ class Writer:
     def _changed_folders(self) -> Iterator[tuple[str, list[str], list[str]]]:
         """(folder, its files, its symbolic links) for each standby folder that may hold more than
         its manifest's documents, and every folder below it that the manifest does not know. The
-        others need not be read (10,000 item pages: 10,000 folders, 0.2 s): a folder's time is
-        the one the standby's build gave it until a file is added, removed or renamed in it (by
-        hand, or by this build), and a file written into in place has changed its own time."""
-        times = self.target.times
+        others need not be read (10,000 item pages: 10,000 folders, 0.2 s): a folder changed
+        since the manifest was written (a file added, removed or renamed in it, by hand or by
+        this build, or its time set) has a later ctime, which no program sets, and most often
+        another time than its build gave it; a file written into in place has changed its own."""
+        times = self.target.folder_times
         for folder, when in times.items():
             try:
                 status = os.lstat(self.here + folder)
             except FileNotFoundError:
                 continue
-            if status.st_mtime == when and stat.S_ISDIR(status.st_mode):
+            if not stat.S_ISDIR(status.st_mode):  # replaced meanwhile: listed in its folder, changed too
+                continue
+            if status.st_mtime == when and status.st_ctime_ns < self.target.present_at:
                 continue
             files, links, folders = _entries(self.root, folder)
             yield folder, files, links

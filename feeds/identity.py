@@ -165,7 +165,7 @@ def reconcile(drafts: list[Draft], ledger: Ledger, now: dt.datetime, tag_authori
     if problems:
         raise DigestError(problems)
     reconciled = _publish(drafts, records, partner, taken, sketch, now, tag_authority, overrides or Overrides())
-    reconciled.ledger.rendering = ledger.rendering  # how documents were made is the build's to say
+    reconciled.ledger.rendering = dict(ledger.rendering)  # how documents are made is the build's to say
     return reconciled
 
 

@@ -173,7 +173,7 @@ OPTIONAL = ("edited", "moved", "withdrawn", "former_slugs", "left")
 
 @dataclass
 class Rendering:
-    """The settings the documents were last made with (a digest of those the publisher chose:
+    """The settings a site's documents were last made with (a digest of those the publisher chose:
     feeds/recipes.py), and since when: None if since before the ledger kept them."""
     settings: str
     since: dt.datetime | None = None
@@ -182,26 +182,29 @@ class Rendering:
 @dataclass
 class Ledger:
     records: list[Record] = field(default_factory=list)
-    rendering: Rendering | None = None
+    # each site built from these seeds (by its base URL: a `feeds build` for the public and a
+    # `feeds serve` on this machine share the ledger) → how its documents are made
+    rendering: dict[str, Rendering] = field(default_factory=dict)
 
-    def made_since(self, settings: str, now: dt.datetime) -> dt.datetime | None:
-        """The earliest time a document made with `settings` may carry: the build that first
-        made documents with them (`now`, when the ledger names other settings). Every document's
-        bytes may have changed then (a title is in every feed), whatever its items' times, and a
-        reader or CDN that asks "modified since?" must hear so. Kept in the ledger, so every later
-        build, from nothing or not, dates alike."""
-        if self.rendering is None:
-            self.rendering = Rendering(settings)  # made so since before the ledger kept them: times as they were
-        elif self.rendering.settings != settings:
-            self.rendering = Rendering(settings, now)
-        return self.rendering.since
+    def made_since(self, site: str, settings: str, now: dt.datetime) -> dt.datetime | None:
+        """The earliest time a document of `site` made with `settings` may carry: the build that
+        first made the site's documents with them (`now`, when the ledger names other settings).
+        Every document's bytes may have changed then (a title is in every feed), whatever its
+        items' times, and a reader or CDN that asks "modified since?" must hear so. Kept in the
+        ledger, so every later build of the site, from nothing or not, dates alike."""
+        known = self.rendering.get(site)
+        if known is None:  # a site new to the ledger (or one from before it kept them): its items' times
+            self.rendering[site] = Rendering(settings)
+        elif known.settings != settings:
+            self.rendering[site] = Rendering(settings, now)
+        return self.rendering[site].since
 
     def text(self) -> str:
         ordered = sorted(self.records, key=lambda r: (r.published, r.id), reverse=True)
         header = dict(HEADER)
         if self.rendering:
-            header["rendering"] = {"settings": self.rendering.settings, **(
-                {"since": stamp(self.rendering.since)} if self.rendering.since else {})}
+            header["rendering"] = {site: {"settings": made.settings, **({"since": stamp(made.since)} if made.since else {})}
+                                   for site, made in sorted(self.rendering.items())}
         return "\n".join([json.dumps(header, ensure_ascii=False), *(r.line() for r in ordered)]) + "\n"
 
 
@@ -218,7 +221,7 @@ def read_ledger(seeds: Path) -> Ledger:
 
 
 def parse(text: str, path: str) -> Ledger:
-    problems, records, rendering = [], [], None
+    problems, records, rendering = [], [], {}
     ids, slugs = {}, {}
     times: dict[str, dt.datetime] = {}  # most times repeat (dates at noon): each read and checked once
     first = True
@@ -259,18 +262,23 @@ def parse(text: str, path: str) -> Ledger:
     return Ledger(records, rendering)
 
 
-def _rendering(fields) -> Rendering | None:
+def _rendering(fields) -> dict[str, Rendering]:
     if fields is None:
-        return None
-    if (not isinstance(fields, dict) or set(fields) - {"settings", "since"}
-            or not isinstance(fields.get("settings"), str) or not SETTINGS.fullmatch(fields["settings"])):
-        raise ValueError('rendering must be {"settings": 16 hex digits, "since": a UTC time} '
-                         "(written by feeds build)")
-    since = fields.get("since")
-    try:
-        return Rendering(fields["settings"], utc(since) if since is not None else None)
-    except (TypeError, ValueError):
-        raise ValueError(f"rendering since {since!r} is not a UTC time like 2021-10-26T12:00:00Z") from None
+        return {}
+    shape = 'rendering must be {"<base URL>": {"settings": 16 hex digits, "since": a UTC time}} (written by feeds build)'
+    if not isinstance(fields, dict):
+        raise ValueError(shape)
+    found = {}
+    for site, made in fields.items():
+        if (not isinstance(made, dict) or set(made) - {"settings", "since"} or not isinstance(made.get("settings"), str)
+                or not FINGERPRINT.fullmatch(made["settings"])):
+            raise ValueError(f"{site}: {shape}")
+        since = made.get("since")
+        try:
+            found[site] = Rendering(made["settings"], utc(since) if since is not None else None)
+        except (TypeError, ValueError):
+            raise ValueError(f"{site}: rendering since {since!r} is not a UTC time like 2021-10-26T12:00:00Z") from None
+    return found
 
 
 def _record(fields, times: dict[str, dt.datetime] | None = None) -> Record:
@@ -328,8 +336,7 @@ def _record(fields, times: dict[str, dt.datetime] | None = None) -> Record:
 
 
 SPACE = re.compile(r"\s")  # what str.isspace() calls a space, found by the regex engine: ids are long
-FINGERPRINT = re.compile(r"[0-9a-f]{16}")
-SETTINGS = FINGERPRINT  # a digest of settings: as short, as hex
+FINGERPRINT = re.compile(r"[0-9a-f]{16}")  # a body's, and a digest of settings
 SKETCH = re.compile(r"(?:[0-9a-f]{8}){1,%d}" % SKETCH_SIZE)
 
 

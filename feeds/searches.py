@@ -44,7 +44,8 @@ class Searches:
             if path not in index.paths:
                 return None
             view, fmt = index.narrow(path, wanted, self.config.feed_size)
-            resource = cache.put(key, Resource(feeds.render(view, fmt), urls.MEDIA_TYPES[fmt], view.updated))
+            dated = max(view.updated, index.since) if index.since else view.updated  # as the export's documents
+            resource = cache.put(key, Resource(feeds.render(view, fmt), urls.MEDIA_TYPES[fmt], dated))
         return resource
 
     def _load(self, generation: Generation) -> tuple[SearchIndex, Feeds, "BoundedCache"]:

@@ -14,6 +14,7 @@ of its themes and countries, which no feed shows.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import mmap
 import os
 import pickle
@@ -38,8 +39,9 @@ def lean(item: Item) -> Item:
                                country_evidence=dict.fromkeys(item.country_evidence, ()), override=None)
 
 
-def index_bytes(catalog: Catalog, channels: list[Channel]) -> bytes:
-    """The file for the export of `catalog`, whose current channels are `channels`."""
+def index_bytes(catalog: Catalog, channels: list[Channel], since: dt.datetime | None = None) -> bytes:
+    """The file for the export of `catalog`, whose current channels are `channels` and whose
+    documents are dated `since` at the earliest (Build.since)."""
     position = {item.id: n for n, item in enumerate(catalog.items)}
     words, records = bytearray(), bytearray()
     word_offsets, record_offsets = array("Q", [0]), array("Q", [0])
@@ -51,7 +53,7 @@ def index_bytes(catalog: Catalog, channels: list[Channel]) -> bytes:
     shown = [(dataclasses.replace(channel, all_items=(), items=(), slots=(), tombstones=(), freshness=None),
               array("I", (position[item.id] for item in channel.all_items))) for channel in channels]
     paths = {channel.path(fmt): (n, fmt) for n, channel in enumerate(channels) for fmt in urls.FORMATS}
-    header = pickle.dumps((FORMAT, code(), catalog.taxonomy.labels, shown, paths, word_offsets, record_offsets),
+    header = pickle.dumps((FORMAT, code(), catalog.taxonomy.labels, shown, paths, word_offsets, record_offsets, since),
                           protocol=pickle.HIGHEST_PROTOCOL)
     return LENGTH.pack(len(header)) + header + bytes(words) + bytes(records)
 
@@ -69,7 +71,7 @@ class SearchIndex:
             raise ValueError(f"{NAME}: cannot be read ({type(e).__name__}: {e})") from None
         if (found, made_by) != (FORMAT, code()):  # its items are pickled: read only by the code that wrote them
             raise ValueError(f"{NAME}: written by another version of this program")
-        self.labels, self.channels, self.paths, self.word_offsets, self.record_offsets = rest
+        self.labels, self.channels, self.paths, self.word_offsets, self.record_offsets, self.since = rest
         self.words_at = start
         self.records_at = start + self.word_offsets[-1]
 

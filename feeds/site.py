@@ -149,7 +149,8 @@ class Build:
         self.recipes = Recipes(config)
         # with other settings than the last build's, every document is dated from the build that
         # first made it so, at the earliest: its bytes changed then
-        self.since = catalog.ledger.made_since(self.recipes.settings, catalog.built or build_time())
+        # (recorded in the catalog's ledger, which the caller writes back once published)
+        self.since = catalog.ledger.made_since(config.base_url, self.recipes.settings, catalog.built or build_time())
         self.channels = channels(catalog, config)
         self.pages = Pages(catalog, config, self.channels)
         # each channel's HTML list, in pages: the main channel's at /items/, the others' at their page

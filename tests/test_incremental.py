@@ -25,10 +25,10 @@ START = 1_700_000_000
 BASE = "https://feeds.example.org/"
 
 
-def build(seeds: Path, out: Path, when: int, processes: int = 2, **settings):
+def build(seeds: Path, out: Path, when: int, processes: int = 2, base_url: str = BASE, **settings):
     """What `feeds build` does: read under the ledger (classifying only the text the last build
     into `out` did not read), publish, write the ledger back."""
-    config = Config(seeds=seeds, base_url=BASE, tag_authority="feeds.example.org", feed_size=20, page_size=30,
+    config = Config(seeds=seeds, base_url=base_url, tag_authority="feeds.example.org", feed_size=20, page_size=30,
                     **settings)
     facts = FactCache(facts_file(out))
     catalog = load_catalog(seeds, config.tag_authority, now=dt.datetime.fromtimestamp(when, dt.timezone.utc),
@@ -196,6 +196,20 @@ def test_a_change_of_settings_renders_everything_again_dated_from_that_build(sta
     assert {when for *_, when, _ in tree(out).values()} == {later + 2 * 86400}
 
 
+def test_two_sites_of_one_ledger_keep_their_own_settings_and_times(start, tmp_path):
+    """A `feeds build` for the public and a `feeds serve` on this machine share the seeds and
+    their ledger, with other base URLs: neither takes the other's settings for a change."""
+    seeds, out = published(start, tmp_path)
+    local, here = tmp_path / "local", "http://127.0.0.1:8000/"
+    build(seeds, local, START + 86400, base_url=here)
+    public, served = tree(out), tree(local)
+    for day in (2, 3):
+        for folder, base in ((out, BASE), (local, here)):
+            changes = build(seeds, folder, START + day * 86400, base_url=base)
+            assert changes.carried >= changes.unchanged - 4, (day, base)
+    assert tree(out) == public and tree(local) == served
+
+
 def test_files_changed_or_added_by_hand_do_not_outlive_the_next_publishes(start, tmp_path):
     seeds, out = published(start, tmp_path, builds=2)  # the first export is now the standby
     cold = tree(out)
@@ -220,6 +234,38 @@ def test_files_changed_or_added_by_hand_do_not_outlive_the_next_publishes(start,
     assert tree(out) == cold
     build(seeds, out, START)  # the hand-edited live export is the standby now
     assert tree(out) == cold
+
+
+@pytest.mark.parametrize("replace", ["link", "file", "removed"])
+def test_a_standby_folder_replaced_by_hand_is_not_written_or_read_through(start, tmp_path, replace):
+    """A folder of the standby's documents that is now a symbolic link (or a file, or gone) makes
+    the standby untrusted: nothing is written or removed through it, and the export is whole."""
+    seeds, out = published(start, tmp_path, builds=2)
+    cold = tree(out)
+    page = sorted((tmp_path / ".public.standby" / "items").iterdir())[0]
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("kept")
+    shutil.rmtree(page)
+    if replace == "link":
+        page.symlink_to(victim)
+    elif replace == "file":
+        page.write_text("a file by hand")
+    build(seeds, out, START)
+    assert tree(out) == cold and sorted(os.listdir(victim)) == ["precious.txt"]
+
+
+def test_a_file_added_with_its_folders_time_put_back_does_not_outlive_the_next_publishes(start, tmp_path):
+    """`rsync -a`, `cp -a` and `tar x` set a folder's time back; its ctime still moves."""
+    seeds, out = published(start, tmp_path, builds=2)
+    cold = tree(out)
+    page = sorted((out / "items").iterdir())[0]
+    when = page.stat().st_mtime
+    (page / "draft.html").write_text("added by hand")
+    os.utime(page, (when, when))
+    for _ in range(3):
+        build(seeds, out, START)
+        assert tree(out) == cold
 
 
 def test_a_publish_killed_while_updating_the_standby_is_mended_by_the_next(start, tmp_path, monkeypatch):

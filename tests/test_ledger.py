@@ -211,8 +211,11 @@ def test_a_ledger_edited_wrongly_by_hand_is_reported_with_its_line(folder, line,
 
 
 @pytest.mark.parametrize("rendering, message", [
-    ({"settings": "not hex"}, 'ledger.jsonl:1: rendering must be {"settings": 16 hex digits'),
-    ({"settings": "0123456789abcdef", "since": "today"}, "ledger.jsonl:1: rendering since 'today' is not a UTC time"),
+    ({"https://example.org/": {"settings": "not hex"}},
+     'ledger.jsonl:1: https://example.org/: rendering must be {"<base URL>": {"settings": 16 hex digits'),
+    ({"https://example.org/": {"settings": "0123456789abcdef", "since": "today"}},
+     "ledger.jsonl:1: https://example.org/: rendering since 'today' is not a UTC time"),
+    (["0123456789abcdef"], 'ledger.jsonl:1: rendering must be {"<base URL>"'),
 ])
 def test_a_ledger_header_edited_wrongly_is_reported_with_its_line(folder, rendering, message):
     import json

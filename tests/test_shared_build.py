@@ -29,7 +29,7 @@ def publish(seeds, out, config):
     catalog = load_catalog(seeds, config.tag_authority)
     build = Build(catalog, config)
     with publishing(out):
-        publish_build(build, out, extras={NAME: index_bytes(catalog, build.channels)})
+        publish_build(build, out, extras={NAME: index_bytes(catalog, build.channels, build.since)})
 
 
 def test_a_worker_follows_publishes_and_never_serves_a_changed_file_for_an_old_manifest(seeds, tmp_path):
@@ -251,3 +251,30 @@ def test_the_newest_filtered_feed_is_kept_however_large(tmp_path):
     feeds.put("a", b"x" * 60)
     feeds.put("b", b"x" * 90)  # over the bound with "a": "a" goes, the newest stays
     assert feeds.get("a") is None and feeds.get("b") == b"x" * 90
+
+
+def test_filtered_feeds_are_dated_like_the_export_after_new_settings(seeds, tmp_path):
+    """A new title changes every document, the feeds a server filters included: they are dated
+    from that build too (docs/publishing.md, the ledger's `rendering`)."""
+    import datetime as dt
+
+    from werkzeug.http import http_date
+
+    from feeds.filters import Filter
+    from feeds.ledger import write_ledger
+    from feeds.searches import Searches
+
+    out, later = tmp_path / "public", dt.datetime(2021, 7, 1, tzinfo=dt.timezone.utc)
+    seeds("a.txt", DIGEST.format(day=1))
+    for title, now in (("Digest", dt.datetime(2021, 6, 2, tzinfo=dt.timezone.utc)), ("Migration news", later)):
+        config = Config(seeds=seeds.folder, base_url="https://feeds.example.net/", title=title)
+        catalog = load_catalog(seeds.folder, config.tag_authority, now=now)
+        build = Build(catalog, config)
+        with publishing(out):
+            publish_build(build, out, extras={NAME: index_bytes(catalog, build.channels, build.since)})
+        write_ledger(seeds.folder, catalog.ledger)
+    current = Export(out).current()
+    assert current.documents["/feed.atom"].http_date == http_date(later)
+    for wanted in (Filter(("seasonal",)), Filter(limit=1)):
+        filtered = Searches(config).render(current, "/feed.atom", wanted)
+        assert b"Migration news" in filtered.body and filtered.http_date == http_date(later), wanted

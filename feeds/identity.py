@@ -164,8 +164,9 @@ def reconcile(drafts: list[Draft], ledger: Ledger, now: dt.datetime, tag_authori
                 unsettled.update(claimants)
     if problems:
         raise DigestError(problems)
-    reconciled = _publish(drafts, records, partner, taken, sketch, now, tag_authority, overrides or Overrides())
+    reconciled = _publish(drafts, bodies, records, partner, taken, sketch, now, tag_authority, overrides or Overrides())
     reconciled.ledger.rendering = dict(ledger.rendering)  # how documents are made is the build's to say
+    reconciled.ledger.lines = ledger.lines  # the records kept as they were are written as they were read
     return reconciled
 
 
@@ -183,7 +184,7 @@ def _ambiguous(drafts: list[Draft], claimants: list[int], records: list[Record],
                    f"to settle it, set the \"title\" of the one it continues in {NAME} to this entry's title")
 
 
-def _publish(drafts, records, partner, taken, sketch, now, tag_authority, overrides) -> Reconciled:
+def _publish(drafts, bodies, records, partner, taken, sketch, now, tag_authority, overrides) -> Reconciled:
     changes: list[Change] = []
     used_times = {r.published for r in records}
     ids = {r.id for r in records}
@@ -221,7 +222,7 @@ def _publish(drafts, records, partner, taken, sketch, now, tag_authority, overri
         slug = unique(f"{draft.date:%Y-%m-%d}-{draft.slug}", slugs)
         item_id = unique(f"tag:{tag_authority},{draft.date:%Y-%m-%d}:{draft.slug}", ids)
         record = Record(id=item_id, slug=slug, published=free_time(draft.date), title=draft.title,
-                        body=draft.body, sketch=sketch(i), themes=themes(draft, item_id, slug),
+                        body=bodies[i], sketch=sketch(i), themes=themes(draft, item_id, slug),
                         countries=draft.countries, added=now)
         mine[i] = record
         changes.append(Change("new", draft.title, record.id, draft.source))
@@ -232,7 +233,13 @@ def _publish(drafts, records, partner, taken, sketch, now, tag_authority, overri
         # the address it will have: its own former one back, or a free one (never another's)
         new_slug = old.slug if slug == old.slug else slug if slug in old.former_slugs else unique(slug, slugs)
         # an override is found by the same keys feeds/items.py uses: id, then current and former slugs
-        draft = dataclasses.replace(draft, themes=themes(draft, old.id, new_slug, old.slug, *old.former_slugs))
+        chosen = themes(draft, old.id, new_slug, old.slug, *old.former_slugs)
+        if chosen != draft.themes:
+            draft = dataclasses.replace(draft, themes=chosen)
+        if (not old.withdrawn and draft.date == old.date and draft.title == old.title and bodies[i] == old.body
+                and draft.themes == old.themes and draft.countries == old.countries and slug == old.slug):
+            mine[i] = old  # unchanged: most items, every build
+            continue
         what = []
         new = dataclasses.replace(old)
         if old.withdrawn:
@@ -245,9 +252,9 @@ def _publish(drafts, records, partner, taken, sketch, now, tag_authority, overri
         if draft.title != old.title:
             what.append("title edited")
             new.title = draft.title
-        if draft.body != old.body:
+        if bodies[i] != old.body:
             what.append("body corrected")
-            new.body, new.sketch = draft.body, sketch(i)
+            new.body, new.sketch = bodies[i], sketch(i)
         if draft.themes != old.themes:
             what.append("themes changed")
         if draft.countries != old.countries:

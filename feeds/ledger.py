@@ -185,6 +185,9 @@ class Ledger:
     # each site built from these seeds (by its base URL: a `feeds build` for the public and a
     # `feeds serve` on this machine share the ledger) → how its documents are made
     rendering: dict[str, Rendering] = field(default_factory=dict)
+    # id → (its record as read, its line): an unchanged record is written back as read, not encoded
+    # again (10,000 records: 0.1 s a publish)
+    lines: dict[str, tuple[Record, str]] = field(default_factory=dict, compare=False, repr=False)
 
     def made_since(self, site: str, settings: str, now: dt.datetime) -> dt.datetime | None:
         """The earliest time a document of `site` made with `settings` may carry: the build that
@@ -205,7 +208,12 @@ class Ledger:
         if self.rendering:
             header["rendering"] = {site: {"settings": made.settings, **({"since": stamp(made.since)} if made.since else {})}
                                    for site, made in sorted(self.rendering.items())}
-        return "\n".join([json.dumps(header, ensure_ascii=False), *(r.line() for r in ordered)]) + "\n"
+        lines = self.lines
+        written = [json.dumps(header, ensure_ascii=False)]
+        for record in ordered:
+            read = lines.get(record.id)
+            written.append(read[1] if read is not None and read[0] == record else record.line())
+        return "\n".join(written) + "\n"
 
 
 def read_ledger(seeds: Path) -> Ledger:
@@ -221,7 +229,7 @@ def read_ledger(seeds: Path) -> Ledger:
 
 
 def parse(text: str, path: str) -> Ledger:
-    problems, records, rendering = [], [], {}
+    problems, records, rendering, lines = [], [], {}, {}
     ids, slugs = {}, {}
     times: dict[str, dt.datetime] = {}  # most times repeat (dates at noon): each read and checked once
     first = True
@@ -257,9 +265,10 @@ def parse(text: str, path: str) -> Ledger:
                                                       "a slug (current or former) belongs to one item"))
             slugs.setdefault(slug, number)
         records.append(record)
+        lines[record.id] = (record, line)
     if problems:
         raise DigestError(problems)
-    return Ledger(records, rendering)
+    return Ledger(records, rendering, lines)
 
 
 def _rendering(fields) -> dict[str, Rendering]:

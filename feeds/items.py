@@ -185,9 +185,16 @@ _WORK = None  # (entries, taxonomy) for forked workers: inherited, not pickled
 
 def _facts_of(span: tuple[int, int]) -> tuple[int, list[Facts]]:  # in a forked worker, or this process
     entries, taxonomy = _WORK
-    # paragraphs go back only when a dateline changed them: the parent has the rest already
-    return span[0], [(place, paragraphs if place else None, *rest)
-                     for place, paragraphs, *rest in (facts(entry, taxonomy) for entry in entries[span[0]:span[1]])]
+    # paragraphs go back only when a dateline changed them: the parent has the rest already; and
+    # one object per distinct match (most repeat across items), which pickling sends once
+    made: dict[Match, Match] = {}
+    return span[0], [(place, paragraphs if place else None, _interned(evidence, made), *rest)
+                     for place, paragraphs, evidence, *rest in (facts(entry, taxonomy)
+                                                                for entry in entries[span[0]:span[1]])]
+
+
+def _interned(evidence: dict[str, tuple[Match, ...]], made: dict[Match, Match]) -> dict[str, tuple[Match, ...]]:
+    return {slug: tuple([made.setdefault(match, match) for match in matches]) for slug, matches in evidence.items()}
 
 
 def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int, cache: FactCache | None = None) -> list[Facts]:
@@ -213,6 +220,10 @@ def _read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[
         spans = [(i, min(i + CHUNK, len(entries))) for i in range(0, len(entries), CHUNK)]
         done = dict(alongside(_facts_of, spans, used))  # span start → its facts, in any order
         found = [one for start, _ in spans for one in done[start]]
-        return [(place, paragraphs or entry.paragraphs, *rest) for entry, (place, paragraphs, *rest) in zip(entries, found)]
+        # one object per distinct match across the parts too: 10,000 items hold 118,410 matches, 9,900
+        # of them distinct, and the catalog keeps every item's for as long as it lives
+        made: dict[Match, Match] = {}
+        return [(place, paragraphs or entry.paragraphs, _interned(evidence, made), *rest)
+                for entry, (place, paragraphs, evidence, *rest) in zip(entries, found)]
     finally:
         _WORK = None

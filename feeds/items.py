@@ -35,7 +35,6 @@ class Item:
     id: str
     slug: str
     title: str
-    summary: str
     paragraphs: tuple[str, ...]  # the body without its dateline
     published: dt.datetime  # its time in the feeds, fixed by the ledger
     updated: dt.datetime  # when its text last changed; `published` until then
@@ -46,6 +45,12 @@ class Item:
     country_evidence: dict[str, tuple[Mention, ...]] = field(default_factory=dict)
     override: Override | None = None  # the editor's call on its themes, if any
     classified: tuple[str, ...] = ()  # with an override: the themes the classifier gave by itself
+
+    @property
+    def summary(self) -> str:
+        """The first paragraph, cut at SUMMARY_LENGTH (never the dateline): made when asked, not
+        kept, as most are cut copies (100,000 items: 60 MB)."""
+        return summarize(self.paragraphs)
 
     @property
     def themes(self) -> tuple[str, ...]:
@@ -149,7 +154,6 @@ def publish_items(entries: list[Entry], taxonomy: Taxonomy, tag_authority: str, 
             id=record.id,
             slug=record.slug,
             title=entry.title,
-            summary=summarize(paragraphs),  # never the dateline
             paragraphs=paragraphs,
             published=record.published,
             updated=record.updated,
@@ -187,14 +191,15 @@ def _facts_of(span: tuple[int, int]) -> tuple[int, list[Facts]]:  # in a forked 
     entries, taxonomy = _WORK
     # paragraphs go back only when a dateline changed them: the parent has the rest already; and
     # one object per distinct match (most repeat across items), which pickling sends once
-    made: dict[Match, Match] = {}
-    return span[0], [(place, paragraphs if place else None, _interned(evidence, made), *rest)
-                     for place, paragraphs, evidence, *rest in (facts(entry, taxonomy)
-                                                                for entry in entries[span[0]:span[1]])]
+    made: dict = {}
+    return span[0], [(place, paragraphs if place else None, _interned(evidence, made), _interned(where, made), sketch)
+                     for place, paragraphs, evidence, where, sketch in (facts(entry, taxonomy)
+                                                                        for entry in entries[span[0]:span[1]])]
 
 
-def _interned(evidence: dict[str, tuple[Match, ...]], made: dict[Match, Match]) -> dict[str, tuple[Match, ...]]:
-    return {slug: tuple([made.setdefault(match, match) for match in matches]) for slug, matches in evidence.items()}
+def _interned(found: dict[str, tuple], made: dict) -> dict[str, tuple]:
+    """Theme (or country) → its matches (or mentions), each the one object `made` holds equal to it."""
+    return {key: tuple([made.setdefault(one, one) for one in ones]) for key, ones in found.items()}
 
 
 def read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int, cache: FactCache | None = None) -> list[Facts]:
@@ -220,10 +225,10 @@ def _read_all(entries: list[Entry], taxonomy: Taxonomy, processes: int) -> list[
         spans = [(i, min(i + CHUNK, len(entries))) for i in range(0, len(entries), CHUNK)]
         done = dict(alongside(_facts_of, spans, used))  # span start → its facts, in any order
         found = [one for start, _ in spans for one in done[start]]
-        # one object per distinct match across the parts too: 10,000 items hold 118,410 matches, 9,900
-        # of them distinct, and the catalog keeps every item's for as long as it lives
-        made: dict[Match, Match] = {}
-        return [(place, paragraphs or entry.paragraphs, _interned(evidence, made), *rest)
-                for entry, (place, paragraphs, evidence, *rest) in zip(entries, found)]
+        # one object per distinct match (and mention) across the parts too: 10,000 items hold
+        # 118,410 matches, 9,900 of them distinct, and the catalog keeps them for as long as it lives
+        made: dict = {}
+        return [(place, paragraphs or entry.paragraphs, _interned(evidence, made), _interned(where, made), sketch)
+                for entry, (place, paragraphs, evidence, where, sketch) in zip(entries, found)]
     finally:
         _WORK = None

@@ -174,7 +174,7 @@ def test_subscribers_see_each_entrys_author(tmp_path, feed):
     with feeds_serve(copy_seeds(tmp_path), "--reload-interval", "0") as base:
         subscribers = Subscribers(tmp_path, base + feed)
         subscribers.refresh()
-    authors = {entry.author for entry in subscribers.reader_entries().values()}
+    authors = {entry.authors_str for entry in subscribers.reader_entries().values()}
     assert authors == {Config().author}
     if NEWSBOAT:
         with sqlite3.connect(subscribers.home / "cache.db") as db:

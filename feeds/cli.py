@@ -23,6 +23,7 @@ from .export import MARKER, ExportError, facts_file, publish_build, publishing, 
 from .factcache import FactCache
 from .ledger import NAME as LEDGER, build_time, locked as ledger_lock, write_ledger
 from .problems import DigestError
+from .recipes import Recipes
 from .serving import DEFAULT_SERVER, SERVERS
 from .themes import learned_probability, summary
 from .site import Build
@@ -129,6 +130,10 @@ def check(seeds, config_file, strict):
         click.echo(f"{Path(path).name}: {plural(count, 'entry').replace('entrys', 'entries')}, {span(first, last)}")
     for change in catalog.changes:
         click.echo(str(change))
+    last = catalog.ledger.rendering.get(config.base_url)
+    if last is not None and last.settings != Recipes(config).settings:
+        click.echo(f"settings changed since the last build for {config.base_url}: every document will change, "
+                   "dated from the next build")
     if strict and catalog.warnings:
         fail([f"{len(catalog.warnings)} warning{'s' if len(catalog.warnings) > 1 else ''}, "
               "and --strict treats warnings as problems"])

@@ -152,3 +152,17 @@ def test_servers_workers_read_the_file_the_server_was_given_not_one_they_find(si
             d = feedparser.parse(body)
             assert d.feed.title == "The given file" and len(d.entries) == 10
             assert b"wrong-hub" not in body
+
+
+def test_check_says_when_new_settings_will_change_every_document(tmp_path):
+    import shutil
+    seeds, out = tmp_path / "seeds", tmp_path / "public"
+    shutil.copytree(SEEDS, seeds)
+    base = ["--seeds", seeds]
+    assert run_feeds("build", *base, "--out", out, "--base-url", "https://feeds.example.org/").returncode == 0
+    same = run_feeds("check", *base, env={"FEEDS_BASE_URL": "https://feeds.example.org/"})
+    retitled = run_feeds("check", *base, env={"FEEDS_BASE_URL": "https://feeds.example.org/", "FEEDS_TITLE": "News"})
+    assert same.returncode == retitled.returncode == 0
+    assert "settings changed" not in same.stdout
+    assert "settings changed since the last build for https://feeds.example.org/: every document will change" \
+           in retitled.stdout

@@ -198,7 +198,7 @@ def build(config: Config, state: Path) -> dict:
     from .catalog import load_catalog
     from .export import facts_file, publish_build, publishing
     from .factcache import FactCache
-    from .searchindex import NAME, index_bytes
+    from .searchindex import NAME, index_parts
     from .site import Build
     from .workers import build_processes, without_cycle_collection
 
@@ -219,7 +219,8 @@ def build(config: Config, state: Path) -> dict:
                                    facts=facts)
             with publishing(out):
                 made = Build(catalog, config)
-                search = {NAME: index_bytes(catalog, made.channels, made.since)}  # published in the same tree
+                # published in the same tree, made once the documents are written
+                search = {NAME: lambda: index_parts(catalog, made.channels, made.since)}
                 result["changes"] = publish_build(made, out, processes, extras=search)
                 result["documents"] = made.size()
         return catalog

@@ -129,7 +129,7 @@ def publish(documents: Iterable[tuple[str, Resource]], out: Path, max_age: int,
 
 
 def publish_build(build: Build, out: Path, processes: int = 1,
-                  progress: Callable[[int], None] | None = None, extras: dict[str, bytes] | None = None) -> Changes:
+                  progress: Callable[[int], None] | None = None, extras: dict[str, Extra] | None = None) -> Changes:
     """Render and write a whole build, then swap it in; call inside `publishing(out)`.
 
     A document whose recipe (feeds/recipes.py) is the one the export being replaced recorded is
@@ -141,8 +141,8 @@ def publish_build(build: Build, out: Path, processes: int = 1,
     bytes per document (what was written, for _headers and the manifest), not by the documents.
     With `processes` > 1, this process and `processes` - 1 forked workers share the work: the
     pages, the feeds (in shares) and the item pages (in spans); see feeds/workers.py.
-    `extras`: dotfiles (name → bytes) published in the same tree, never served (the server's
-    search index)."""
+    `extras`: dotfiles published in the same tree, never served (the server's search index), each
+    made only once every document is written, when the workers' memory is gone."""
     progress = progress or (lambda n: None)
 
     items = len(build.catalog.items)
@@ -200,7 +200,7 @@ def standby_of(out: Path) -> Path:
 
 
 def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
-             previous: dict[str, Listed], extras: dict[str, bytes] | None = None) -> Changes:
+             previous: dict[str, Listed], extras: dict[str, Extra] | None = None) -> Changes:
     """`previous`: the manifest of the export in `out`, whose files a carried document links to."""
     standby = standby_of(out)
     if standby.is_symlink():  # only ever a folder this build made; never followed
@@ -380,14 +380,14 @@ class Writer:
         for folder, newest in folders.items():
             self.folders[folder] = max(self.folders.get(folder, 0), newest)
 
-    def finish(self, extras: dict[str, bytes]) -> dict[str, Written]:
+    def finish(self, extras: dict[str, Extra]) -> dict[str, Written]:
         """The host configuration, the extras and the manifest; in the standby, what the new
         export no longer has removed; then folders readable and timed like their newest file, so
         two builds are identical trees."""
         stamp = self.written["index.html"].mtime if "index.html" in self.written else 0
-        for name, data in extras.items():
+        for name, make in extras.items():
             assert name.startswith(".") and "/" not in name, name  # never an address of the site
-            self._file(name, data, stamp)
+            self._file(name, make(), stamp)
         self._file(HEADERS, headers_file(self.written, self.max_age).encode(), stamp)
         redirects = {"/" + name.removesuffix("index.html"): w for name, w in self.written.items() if w.redirect}
         # the index lists every title, so it changed whenever an address did
@@ -465,18 +465,23 @@ class Writer:
             self.folders[folder] = mtime
         self.folders[folder] = max(self.folders[folder], mtime)
 
-    def _file(self, name: str, data: bytes, mtime: float) -> None:
+    def _file(self, name: str, data: bytes | tuple[bytes, ...], mtime: float) -> None:
+        """A file of `data`, or of its parts one after another."""
         self._folder(name, mtime)
         self._clear(name)
         fd = os.open(self.here + name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            for part in data if isinstance(data, tuple) else (data,):
+                view = memoryview(part)
+                while view:
+                    view = view[os.write(fd, view):]
             os.fchmod(fd, 0o644)  # explicit: a strict umask must not hide files from nginx
             os.utime(fd, (mtime, mtime))  # mtime = newest item: rsync and CDNs see real changes only
         finally:
             os.close(fd)
+
+
+Extra = Callable[[], "bytes | tuple[bytes, ...]"]  # makes a dotfile of the export, whole or in parts
 
 
 NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP}  # a file system without hard links

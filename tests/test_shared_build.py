@@ -15,7 +15,7 @@ from feeds.config import Config
 from feeds.export import manifest_of, publish_build, publishing
 from feeds.exported import Export, Stale
 from feeds.catalog import load_catalog
-from feeds.searchindex import NAME, index_bytes
+from feeds.searchindex import NAME, index_parts
 from feeds.site import Build
 
 from .conftest import SEEDS, free_port, start_server, stop, wait_for
@@ -29,7 +29,7 @@ def publish(seeds, out, config):
     catalog = load_catalog(seeds, config.tag_authority)
     build = Build(catalog, config)
     with publishing(out):
-        publish_build(build, out, extras={NAME: index_bytes(catalog, build.channels, build.since)})
+        publish_build(build, out, extras={NAME: lambda: index_parts(catalog, build.channels, build.since)})
 
 
 def test_a_worker_follows_publishes_and_never_serves_a_changed_file_for_an_old_manifest(seeds, tmp_path):
@@ -184,10 +184,10 @@ def test_the_search_index_finds_what_a_search_of_every_item_finds(catalog, confi
     from feeds.channels import channels
     from feeds.filters import Filter
     from feeds.items import search_text, tokens
-    from feeds.searchindex import SearchIndex, index_bytes
+    from feeds.searchindex import SearchIndex
 
     made = channels(catalog, config)
-    (tmp_path / "index").write_bytes(index_bytes(catalog, made))
+    (tmp_path / "index").write_bytes(b"".join(index_parts(catalog, made)))
     with open(tmp_path / "index", "rb") as file:
         index = SearchIndex(file.fileno())
     wanted = Filter(tuple(sorted(set(tokens(query)))), limit)
@@ -271,7 +271,7 @@ def test_filtered_feeds_are_dated_like_the_export_after_new_settings(seeds, tmp_
         catalog = load_catalog(seeds.folder, config.tag_authority, now=now)
         build = Build(catalog, config)
         with publishing(out):
-            publish_build(build, out, extras={NAME: index_bytes(catalog, build.channels, build.since)})
+            publish_build(build, out, extras={NAME: lambda: index_parts(catalog, build.channels, build.since)})
         write_ledger(seeds.folder, catalog.ledger)
     current = Export(out).current()
     assert current.documents["/feed.atom"].http_date == http_date(later)

@@ -118,12 +118,14 @@ def span(first: dt.date, last: dt.date) -> str:
 @main.command()
 @seeds_option
 @config_option
+@base_url_option
+@click.option("--hub", default=None, help="As for feeds build: the settings a build would use [env FEEDS_WEBSUB_HUB]")
 @click.option("--strict", is_flag=True, help="Treat warnings as problems: exit 1 if there is any (for a publisher's CI).")
-def check(seeds, config_file, strict):
+def check(seeds, config_file, base_url, hub, strict):
     """Read every digest file; report each problem as path:line: message (exit 1 if any), each
     file's entries and dates, and what a build would publish differently: new, edited, withdrawn
     and restored items."""
-    config = configure(config_file, seeds=seeds)
+    config = configure(config_file, seeds=seeds, base_url=base_url, websub_hub=hub)
     # what the last build read is reused (only new text is classified), and not written: check writes nothing
     catalog = read(config, build_processes(), FactCache(facts_file(config.out)))
     for path, count, first, last in catalog.files:
@@ -132,8 +134,8 @@ def check(seeds, config_file, strict):
         click.echo(str(change))
     last = catalog.ledger.rendering.get(config.base_url)
     if last is not None and last.settings != Recipes(config).settings:
-        click.echo(f"settings changed since the last build for {config.base_url}: every document will change, "
-                   "dated from the next build")
+        click.echo(f"settings (feeds.toml, FEEDS_*, flags) differ from the last build's for {config.base_url}: "
+                   "a build with them changes every document, dated from that build")
     if strict and catalog.warnings:
         fail([f"{len(catalog.warnings)} warning{'s' if len(catalog.warnings) > 1 else ''}, "
               "and --strict treats warnings as problems"])

@@ -148,9 +148,11 @@ class Build:
         self.item_made: dict[str, tuple] = {}  # item id → its page's path, time, what it shows, recipe
         self.recipes = Recipes(config)
         # with other settings than the last build's, every document is dated from the build that
-        # first made it so, at the earliest: its bytes changed then
-        # (recorded in the catalog's ledger, which the caller writes back once published)
-        self.since = catalog.ledger.made_since(config.base_url, self.recipes.settings, catalog.built or build_time())
+        # first made it so, at the earliest: its bytes changed then (recorded in the catalog's
+        # ledger, which the caller writes back once published). Not for a site on this machine
+        # only: a server on another port each run would add a site to the ledger each time.
+        self.since = None if config.loopback else catalog.ledger.made_since(
+            config.base_url, self.recipes.settings, catalog.built or build_time())
         self.channels = channels(catalog, config)
         self.pages = Pages(catalog, config, self.channels)
         # each channel's HTML list, in pages: the main channel's at /items/, the others' at their page

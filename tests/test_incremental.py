@@ -197,10 +197,10 @@ def test_a_change_of_settings_renders_everything_again_dated_from_that_build(sta
 
 
 def test_two_sites_of_one_ledger_keep_their_own_settings_and_times(start, tmp_path):
-    """A `feeds build` for the public and a `feeds serve` on this machine share the seeds and
-    their ledger, with other base URLs: neither takes the other's settings for a change."""
+    """A `feeds build` for the public and one for a staging site (or a `feeds serve` with its own
+    base URL) share the seeds and their ledger: neither takes the other's settings for a change."""
     seeds, out = published(start, tmp_path)
-    local, here = tmp_path / "local", "http://127.0.0.1:8000/"
+    local, here = tmp_path / "staging", "https://staging.example.org/"
     build(seeds, local, START + 86400, base_url=here)
     public, served = tree(out), tree(local)
     for day in (2, 3):

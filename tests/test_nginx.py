@@ -197,9 +197,9 @@ def test_new_settings_reach_a_reader_that_revalidates_by_time_alone(tmp_path):
     corpus.write(60, tmp_path / "seeds")
     nginx = Nginx(tmp_path, tmp_path / "public")
 
-    def build(day: int, *settings: str):
+    def build(day: int, *settings: str):  # as published for the public (a site on this machine is not dated so)
         result = run_feeds("build", "--seeds", tmp_path / "seeds", "--out", tmp_path / "public",
-                           "--base-url", nginx.base,
+                           "--base-url", "https://feeds.example.org/",
                            env={"SOURCE_DATE_EPOCH": str(1_793_000_000 + day * 86400),
                                 **{f"FEEDS_{name.upper()}": value for name, value in (s.split("=") for s in settings)}})
         assert result.returncode == 0, result.stderr

@@ -163,6 +163,10 @@ def test_check_says_when_new_settings_will_change_every_document(tmp_path):
     same = run_feeds("check", *base, env={"FEEDS_BASE_URL": "https://feeds.example.org/"})
     retitled = run_feeds("check", *base, env={"FEEDS_BASE_URL": "https://feeds.example.org/", "FEEDS_TITLE": "News"})
     assert same.returncode == retitled.returncode == 0
-    assert "settings changed" not in same.stdout
-    assert "settings changed since the last build for https://feeds.example.org/: every document will change" \
-           in retitled.stdout
+    assert "differ from the last build's" not in same.stdout
+    assert "settings (feeds.toml, FEEDS_*, flags) differ from the last build's for https://feeds.example.org/: " \
+           "a build with them changes every document" in retitled.stdout
+    # a build given flags: check given the same ones agrees
+    hub = ["--base-url", "https://feeds.example.org/", "--hub", "https://hub.example.org/"]
+    assert run_feeds("build", *base, "--out", out, *hub).returncode == 0
+    assert "differ from the last build's" not in run_feeds("check", *base, *hub).stdout

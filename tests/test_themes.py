@@ -273,13 +273,13 @@ def test_lowered_text_keeps_every_place_and_kind_of_character():
 @pytest.mark.parametrize("text", [
     "Migrant smuggling and MIGRANT   SMUGGLING; anti-smuggling, smuggling-related, ſmuggling, İllegal recruitment",
     "Trafficking in\u00a0persons, trafficking in persons-based, Work Permits, work permit*, labour  market",
-    "recruiters recruit RECRUITMENT re-recruit _recruit recruit_ Kelvin K, diaspora remittances",
+    "recruiters recruit RECRUITMENT re-recruit _recruit recruit_ Kelvin K, diaspora remittances, child labour",
 ])
 def test_lowered_patterns_match_what_case_blind_patterns_match(text):
     from feeds.themes import lower_term_pattern, lowered
     import re
     phrases = {t for theme in TAXONOMY.themes for t in (*theme.strong, *theme.weak, *theme.veto)}
-    phrases |= {"*", "recruit*", "work permit*", "Report* on", "U.S. border"}
+    phrases |= {"*", "recruit*", "work permit*", "Report* on", "U.S. border", "child\tlabour", " work \n permit*"}
     for phrase in sorted(phrases):
         blind = [m.span() for m in re.finditer(term_pattern(phrase), text, re.IGNORECASE)]
         assert [m.span() for m in re.finditer(lower_term_pattern(phrase), lowered(text))] == blind, phrase

@@ -47,6 +47,20 @@ def server_state(tmp_path_factory):
     return cache
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shipped_seeds_untouched():
+    """No test writes into the shipped seeds folder (a build there would rewrite its ledger)."""
+    def files():
+        return {path.name: path.read_bytes() for path in SEEDS.iterdir()
+                if path.is_file() and not path.name.startswith(".")}
+
+    before = files()
+    yield
+    after = files()
+    changed = sorted(name for name in after.keys() | before.keys() if after.get(name) != before.get(name))
+    assert not changed, f"a test changed {changed} in {SEEDS}"
+
+
 @pytest.fixture(scope="session")
 def config():
     return Config(seeds=SEEDS, base_url=BASE_URL)

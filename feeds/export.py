@@ -23,7 +23,6 @@ import stat
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
@@ -205,7 +204,7 @@ def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
     standby = standby_of(out)
     if standby.is_symlink():  # only ever a folder this build made; never followed
         standby.unlink()
-    present, written_at = _trusted(standby) if out.is_dir() else ({}, 0)
+    present, written_at, folders = _trusted(standby) if out.is_dir() else ({}, 0, {})
     if present:
         new = standby
         (standby / MARKER).unlink()  # from here on it is being changed: without a manifest, never trusted
@@ -213,7 +212,7 @@ def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
         shutil.rmtree(standby, ignore_errors=True)
         new = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        writer = Writer(Target(new, max_age, out, previous, present, written_at))
+        writer = Writer(Target(new, max_age, out, previous, present, written_at, folders))
         fill(writer)
         written = writer.finish(extras or {})
         changes = diff(written, out, previous)
@@ -237,20 +236,22 @@ def _publish(fill: Callable[["Writer"], None], out: Path, max_age: int,
     return changes
 
 
-def _trusted(standby: Path) -> tuple[dict[str, "Listed"], int]:
-    """The standby's manifest, and when it was written (its ctime, in ns); ({}, 0) when the
-    standby is not to be brought up to date: none, left half-updated by a killed build, or with a
-    folder of its documents that is no longer a folder (removed, or replaced by a file or a
-    symbolic link by hand: a publish would write or remove files through it)."""
+def _trusted(standby: Path) -> tuple[dict[str, "Listed"], int, dict[str, float]]:
+    """The standby's manifest, when it was written (its ctime, in ns) and its folders' times
+    (`folder_times`); ({}, 0, {}) when the standby is not to be brought up to date: none, left
+    half-updated by a killed build, or with a folder of its documents that is no longer a folder
+    (removed, or replaced by a file or a symbolic link by hand: a publish would write or remove
+    files through it)."""
     present = manifest_of(standby)
+    folders = folder_times(present)
     try:
         written_at = os.lstat(standby / MARKER).st_ctime_ns
-        for folder in folder_times(present):
+        for folder in folders:
             if not stat.S_ISDIR(os.lstat(os.path.join(standby, folder)).st_mode):
-                return {}, 0
+                return {}, 0, {}
     except OSError:
-        return {}, 0
-    return present, written_at
+        return {}, 0, {}
+    return present, written_at, folders
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,16 +285,8 @@ class Target:
     previous: dict[str, Listed] = field(default_factory=dict)  # its manifest
     present: dict[str, Listed] = field(default_factory=dict)  # the standby's manifest, when `root` is it
     present_at: int = 0  # when that manifest was written (its ctime, ns)
-
-    @cached_property
-    def folder_times(self) -> dict[str, float]:
-        """The folders `root` has already, with the time the standby's build gave each."""
-        return folder_times(self.present)
-
-    @cached_property
-    def existing(self) -> frozenset[str]:
-        """The folders `root` has already ("" for itself): those of the standby's files, and above."""
-        return frozenset(self.folder_times)
+    # the folders `root` has already ("" for itself), with the time the standby's build gave each
+    folders: dict[str, float] = field(default_factory=dict)
 
 
 def folder_times(listed: dict[str, Listed]) -> dict[str, float]:
@@ -410,7 +403,7 @@ class Writer:
                 for name in [*(name for name in files if name not in keep), *links]:
                     os.unlink(self.here + name)  # a symbolic link is never part of an export
                 found.add(folder)
-            emptied = (found | self.target.existing) - self.folders.keys()
+            emptied = (found | self.target.folders.keys()) - self.folders.keys()
             for folder in sorted(emptied, key=lambda f: f.count("/"), reverse=True):
                 try:
                     os.rmdir(self.here + folder)
@@ -420,7 +413,7 @@ class Writer:
         # the next build does not trust
         for folder, newest in self.folders.items():
             path = self.here + folder
-            if folder not in self.target.existing:
+            if folder not in self.target.folders:
                 os.chmod(path, 0o755)  # mkdtemp makes folders private; a strict umask would too
                 os.utime(path, (newest, newest))
             else:  # the standby's folders: only those that changed
@@ -441,7 +434,7 @@ class Writer:
         since the manifest was written (a file added, removed or renamed in it, by hand or by
         this build, or its time set) has a later ctime, which no program sets, and most often
         another time than its build gave it; a file written into in place has changed its own."""
-        times = self.target.folder_times
+        times = self.target.folders
         for folder, when in times.items():
             try:
                 status = os.lstat(self.here + folder)
@@ -460,7 +453,7 @@ class Writer:
     def _folder(self, name: str, mtime: float) -> None:
         folder = name.rpartition("/")[0]
         if folder not in self.folders:
-            if folder not in self.target.existing:
+            if folder not in self.target.folders:
                 (self.root / folder).mkdir(parents=True, exist_ok=True)
             self.folders[folder] = mtime
         self.folders[folder] = max(self.folders[folder], mtime)

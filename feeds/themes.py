@@ -68,9 +68,9 @@ def lowered(text: str) -> str:
     return text.lower()
 
 
-def _cut_out(pattern: re.Pattern, text: str, low: str | None = None) -> tuple[str, str]:
-    """re.sub(pattern, " ", text) for a pattern made for lowered text (`low`, if already made)."""
-    low = lowered(text) if low is None else low
+def _cut_out(pattern: re.Pattern, text: str, low: str) -> tuple[str, str]:
+    """re.sub(pattern, " ", text) for a pattern made for lowered text, and the same of `low`,
+    the text lowered()."""
     spans = [m.span() for m in pattern.finditer(low)]
     return _cut(text, spans), _cut(low, spans)
 
@@ -102,11 +102,10 @@ class Vocabulary:
     a term whose words are not all in the text cannot match, however vetoes and used-up words
     later cut the text. Classifying got 2.5 times faster (docs/internals.md, build benchmark)."""
 
-    def __init__(self, text: str, needed: Needed):
-        text = lowered(text)
-        self.words = set(WORD.findall(text)) & needed.words
+    def __init__(self, low: str, needed: Needed):  # low: the item's text, lowered()
+        self.words = set(WORD.findall(low)) & needed.words
         if needed.stems:
-            for stem in set(needed.stems.findall(text)):
+            for stem in set(needed.stems.findall(low)):
                 self.words.update(needed.within[stem])
 
     def may_match(self, words: frozenset[str]) -> bool:
@@ -165,14 +164,16 @@ class Theme:
         object.__setattr__(self, "_veto_words", [term_words(v) for v in self.veto])
         object.__setattr__(self, "needed", Needed([words for *_, words in self._terms] + self._veto_words))
 
-    def matches(self, title: str, body: str, vocabulary: Vocabulary | None = None) -> tuple[Match, ...]:
-        """Every term found, counted once at its best place (title before body).
+    def matches(self, title: str, body: str, vocabulary: Vocabulary | None = None,
+                low: tuple[str, str] | None = None) -> tuple[Match, ...]:
+        """Every term found, counted once at its best place (title before body). `low`: title and
+        body lowered(), which the terms are searched in (the matches' text is the item's).
 
         Words a term matched are used up, so a weak term inside a strong phrase
         ("smuggling" in "migrant smuggling") does not count a second time.
         """
-        vocabulary = vocabulary or Vocabulary(title + "\n" + body, self.needed)
-        low_title, low_body = lowered(title), lowered(body)  # searched; the matches' text is the item's
+        low_title, low_body = low or (lowered(title), lowered(body))
+        vocabulary = vocabulary or Vocabulary(low_title + "\n" + low_body, self.needed)
         if self._veto and any(map(vocabulary.may_match, self._veto_words)):
             title, low_title = _cut_out(self._veto, title, low_title)
             body, low_body = _cut_out(self._veto, body, low_body)
@@ -320,11 +321,12 @@ class Taxonomy:
         """What the learned weights see of an item (its words and the terms it matches), and the
         terms each theme matched. The words of veto phrases are not seen: "drug trafficking" is
         not a word towards trafficking in persons, whichever theme vetoed it."""
-        vocabulary = Vocabulary(title + "\n" + body, self.needed)  # once for all themes
-        matched = {theme.slug: theme.matches(title, body, vocabulary) for theme in self.themes}
+        low = lowered(title), lowered(body)  # once for all themes
+        vocabulary = Vocabulary("\n".join(low), self.needed)
+        matched = {theme.slug: theme.matches(title, body, vocabulary, low) for theme in self.themes}
         veto, veto_words = self.vetoes
         if veto is not None and any(map(vocabulary.may_match, veto_words)):
-            title, body = _cut_out(veto, title)[0], _cut_out(veto, body)[0]
+            title, body = _cut_out(veto, title, low[0])[0], _cut_out(veto, body, low[1])[0]
         seen = words(title + "\n" + body)
         seen.update(term_feature(slug, m.term) for slug, found in matched.items() for m in found)
         return seen, matched

@@ -217,6 +217,7 @@ def build(config: Config, state: Path) -> dict:
         with without_cycle_collection():
             catalog = load_catalog(config.seeds, config.tag_authority, processes=processes, now=now, ledger=ledger,
                                    facts=facts)
+            facts.save()  # before rendering, which needs the memory
             with publishing(out):
                 made = Build(catalog, config)
                 # published in the same tree, made once the documents are written
@@ -226,7 +227,6 @@ def build(config: Config, state: Path) -> dict:
         return catalog
 
     catalog = ledgers.publish(make)
-    facts.save()
     after = fingerprint(config.seeds)  # the ledger just written is no change to build again for
     if [entry for entry in after if entry[0] != LEDGER] == [entry for entry in seen if entry[0] != LEDGER]:
         seen = after

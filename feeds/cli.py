@@ -326,6 +326,7 @@ def build(seeds, config_file, out, base_url, hub, new_ledger):
             facts = FactCache(facts_file(out))  # what the last build into `out` read: only new text is classified
             with without_cycle_collection():
                 catalog = read(config, processes, facts)
+            facts.save()  # before rendering, which needs the memory; facts are true whatever the publish does
             if (config.seeds.is_dir() and not (config.seeds / LEDGER).exists() and not new_ledger
                     and (target(out) / MARKER).is_file()):
                 fail([f"{config.seeds / LEDGER}: no ledger, but {out} holds an earlier export: without the ledger "
@@ -337,7 +338,6 @@ def build(seeds, config_file, out, base_url, hub, new_ledger):
                 with Progress("building", site.size()) as progress:
                     # streamed: each document is written as it is rendered, never all held at once
                     changes = publish_build(site, out, processes, progress)
-            facts.save()
             try:
                 write_ledger(config.seeds, catalog.ledger)
             except OSError as e:

@@ -33,9 +33,9 @@ def build(seeds: Path, out: Path, when: int, processes: int = 2, base_url: str =
     facts = FactCache(facts_file(out))
     catalog = load_catalog(seeds, config.tag_authority, now=dt.datetime.fromtimestamp(when, dt.timezone.utc),
                            facts=facts, processes=processes)
+    facts.save()
     with publishing(out):
         changes = publish_build(Build(catalog, config), out, processes)
-    facts.save()
     write_ledger(seeds, catalog.ledger)
     return changes
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
-import heapq
 import json
 import os
 import re
@@ -79,11 +78,12 @@ def body_sketch(paragraphs: tuple[str, ...]) -> str:
     the text. A one-word fix in a 60-word body leaves about nine in ten pairs; two different
     stories share almost none."""
     words = WORD.findall(" ".join(paragraphs).casefold())
+    crc = zlib.crc32
     # pairs of short words ("of the", "in a") are in every story: they would make any two look alike
-    pairs = {f"{a} {b}" for a, b in zip(words, words[1:]) if len(a) > 3 or len(b) > 3} or set(words)
-    pairs = pairs or {" ".join(paragraphs)}  # no word at all ("— … —"): the text itself
-    smallest = heapq.nsmallest(SKETCH_SIZE, {zlib.crc32(pair.encode("utf-8")) for pair in pairs})
-    return "".join(f"{value:08x}" for value in smallest)
+    hashes = {crc(f"{a} {b}".encode("utf-8")) for a, b in zip(words, words[1:]) if len(a) > 3 or len(b) > 3}
+    if not hashes:  # only short words: the words; no word at all ("— … —"): the text itself
+        hashes = {crc(word.encode("utf-8")) for word in words} or {crc(" ".join(paragraphs).encode("utf-8"))}
+    return "".join(f"{value:08x}" for value in sorted(hashes)[:SKETCH_SIZE])
 
 
 def resemblance(a: str, b: str) -> float:

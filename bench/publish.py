@@ -116,8 +116,6 @@ def main() -> int:
             work = Path(scratch) / f"run-{run + 1}"
             seeds = work / "seeds"
             corpus.write(args.n, seeds)
-            kept = work / "seeds-before"
-            shutil.copytree(seeds, kept)
             rows["cold"].append(feeds_build(seeds, work / "public", EPOCH))
             if hugo:
                 site = hugo_site(work, seeds)

@@ -13,7 +13,6 @@ from functools import cached_property
 from typing import Callable, Iterator, Mapping
 
 from isal import igzip
-from werkzeug.http import http_date
 
 from . import urls
 from .catalog import Catalog
@@ -55,7 +54,6 @@ class Resource:
     etag: str = field(init=False)
     gzip: bytes = field(init=False, repr=False)  # compressed once, here, never per request
     gzip_etag: str = field(init=False)
-    http_date: str = field(init=False)  # Last-Modified as HTTP writes it
 
     def cache_control(self, max_age: int) -> str:
         return IMMUTABLE if self.immutable else f"public, max-age={max_age}"
@@ -75,7 +73,13 @@ class Resource:
         object.__setattr__(self, "etag", etag(self.body))
         object.__setattr__(self, "gzip", compress(self.body))
         object.__setattr__(self, "gzip_etag", etag(self.gzip))
-        object.__setattr__(self, "http_date", http_date(self.last_modified))
+
+    @cached_property
+    def http_date(self) -> str:
+        """Last-Modified as HTTP writes it: for the server's answers (a build does not need it,
+        nor werkzeug, whose import was a hundredth of a weekly publish)."""
+        from werkzeug.http import http_date
+        return http_date(self.last_modified)
 
 
 @dataclass(frozen=True)

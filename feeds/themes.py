@@ -9,10 +9,9 @@ to the taxonomy since the last `feeds themes --train`) is decided by its terms a
 terms 2, weak 1, title 1.5 times, joined at its threshold."""
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Callable, Iterable
 from importlib import resources
 
@@ -140,6 +139,11 @@ class Match:
         return f"term {self.text!r} in {self.where} {self.score:+.2f}"
 
 
+@cache
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
 @dataclass(frozen=True)
 class Theme:
     slug: str
@@ -156,9 +160,10 @@ class Theme:
 
     def __post_init__(self):
         terms = [(t, STRONG) for t in self.strong] + [(t, WEAK) for t in self.weak]
-        # (term, weight, pattern for lowered text, words): the words rule the term out before its regex runs
-        object.__setattr__(self, "_terms", [(t, w, re.compile(lower_term_pattern(t)), term_words(t))
-                                            for t, w in terms])
+        # (term, weight, pattern for lowered text, words): the words rule the term out before its
+        # regex runs, which is compiled then, when first needed (a weekly publish classifies ten
+        # items: compiling all 363 took a twentieth of it)
+        object.__setattr__(self, "_terms", [(t, w, lower_term_pattern(t), term_words(t)) for t, w in terms])
         veto = "|".join(lower_term_pattern(v) for v in self.veto)
         object.__setattr__(self, "_veto", re.compile(veto) if veto else None)
         object.__setattr__(self, "_veto_words", [term_words(v) for v in self.veto])
@@ -178,9 +183,10 @@ class Theme:
             title, low_title = _cut_out(self._veto, title, low_title)
             body, low_body = _cut_out(self._veto, body, low_body)
         found, present = [], vocabulary.words
-        for term, weight, pattern, needed in self._terms:  # strong terms first
+        for term, weight, source, needed in self._terms:  # strong terms first
             if not needed <= present:
                 continue
+            pattern = _compiled(source)
             # its matches are used up, in the title and the body; the first is kept, the title's first
             if m := pattern.search(low_title):
                 found.append(Match(term, title[m.start():m.end()], "title", weight * TITLE_FACTOR))
@@ -285,7 +291,7 @@ class Taxonomy:
             for slug, t in themes.items()), learned)
 
     @staticmethod
-    @functools.cache
+    @cache
     def shipped() -> "Taxonomy":
         """The package's taxonomy and weights, read and compiled once per process: a server
         rebuilds on every change to the seeds, and they never change while it runs."""

@@ -217,8 +217,8 @@ def build(config: Config, state: Path) -> dict:
         with without_cycle_collection():
             catalog = load_catalog(config.seeds, config.tag_authority, processes=processes, now=now, ledger=ledger,
                                    facts=facts)
-            facts.save()  # before rendering, which needs the memory
             with publishing(out):
+                facts.save()  # before rendering, which needs the memory
                 made = Build(catalog, config)
                 # published in the same tree, made once the documents are written
                 search = {NAME: lambda: index_parts(catalog, made.channels, made.since)}

@@ -326,7 +326,6 @@ def build(seeds, config_file, out, base_url, hub, new_ledger):
             facts = FactCache(facts_file(out))  # what the last build into `out` read: only new text is classified
             with without_cycle_collection():
                 catalog = read(config, processes, facts)
-            facts.save()  # before rendering, which needs the memory; facts are true whatever the publish does
             if (config.seeds.is_dir() and not (config.seeds / LEDGER).exists() and not new_ledger
                     and (target(out) / MARKER).is_file()):
                 fail([f"{config.seeds / LEDGER}: no ledger, but {out} holds an earlier export: without the ledger "
@@ -334,6 +333,9 @@ def build(seeds, config_file, out, base_url, hub, new_ledger):
                       f"Restore the ledger (it is committed with the digests: git checkout {config.seeds / LEDGER}), "
                       "or pass --new-ledger to start anew; nothing was published"])
             with publishing(out), without_cycle_collection():  # held from the start: a second build fails at once
+                # kept once the export is known to be ours (and its folder made), before rendering,
+                # which needs the memory; facts are true whatever the publish then does
+                facts.save()
                 site = Build(catalog, config)
                 with Progress("building", site.size()) as progress:
                     # streamed: each document is written as it is rendered, never all held at once

@@ -156,9 +156,9 @@ def publish_build(build: Build, out: Path, processes: int = 1,
         global _WORKER
         _WORKER = (build, writer.target)  # inherited by the forked workers, not pickled
         try:
-            # the feed shares, the longest tasks, go first, one per process: an item is serialized
-            # once in each share that shows it (10,000 items: 10,348 times in 2 shares, 15,773 in
-            # 16), and the spans of item pages after them even out the end
+            # the feed shares, the longest tasks, go first (to the workers; see alongside), one
+            # per process: an item is serialized once in each share that shows it (10,000 items:
+            # 10,348 times in 2 shares, 15,773 in 16); the spans of item pages even out the end
             shares = used
             tasks = [("pages_documents", ())] + [("feeds", (share, shares)) for share in range(shares)]
             tasks += [("item_pages", (i, min(i + CHUNK, items))) for i in range(0, items, CHUNK)]

@@ -293,7 +293,7 @@ class Taxonomy:
     @staticmethod
     @cache
     def shipped() -> "Taxonomy":
-        """The package's taxonomy and weights, read and compiled once per process: a server
+        """The package's taxonomy and weights, read once per process: a server
         rebuilds on every change to the seeds, and they never change while it runs."""
         return Taxonomy.load()
 

@@ -47,6 +47,19 @@ def test_failed_build_leaves_the_earlier_export_untouched(seeds, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".public.facts", ".public.lock", "public", "seeds"]
 
 
+def test_a_refused_build_writes_nothing_and_a_first_one_into_a_new_folder_keeps_its_facts(seeds, tmp_path):
+    seeds("digest.txt", "1 June, 2021\n\nGood news\n\nBody.\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "notes.txt").write_text("not an export")
+    refused = run_feeds("build", "--seeds", seeds.folder, "--out", docs)
+    assert refused.returncode == 1 and "refusing to replace" in refused.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs", "seeds"]  # no facts, no lock
+    nested = tmp_path / "site" / "public"  # its folder is made by the build
+    assert run_feeds("build", "--seeds", seeds.folder, "--out", nested).returncode == 0
+    assert (tmp_path / "site" / ".public.facts").is_file()  # the next build reads only new text
+
+
 def test_check_writes_nothing_beside_the_export(seeds, tmp_path):
     seeds("digest.txt", "1 June, 2021\n\nGood news\n\nBody.\n")
     assert run_feeds("build", "--seeds", seeds.folder, "--out", tmp_path / "public", cwd=tmp_path).returncode == 0

@@ -33,8 +33,8 @@ def build(seeds: Path, out: Path, when: int, processes: int = 2, base_url: str =
     facts = FactCache(facts_file(out))
     catalog = load_catalog(seeds, config.tag_authority, now=dt.datetime.fromtimestamp(when, dt.timezone.utc),
                            facts=facts, processes=processes)
-    facts.save()
     with publishing(out):
+        facts.save()
         changes = publish_build(Build(catalog, config), out, processes)
     write_ledger(seeds, catalog.ledger)
     return changes

@@ -209,24 +209,24 @@ def build(config: Config, state: Path) -> dict:
     except ValueError as e:  # a bad SOURCE_DATE_EPOCH, said as plainly as a bad digest
         raise DigestError([Problem("SOURCE_DATE_EPOCH", 0, str(e))]) from None
     out, processes = export_of(state), build_processes()
-    facts = FactCache(facts_file(out))
     ledgers = Ledgers(config.seeds, state, warned=previous.get("ledger_kept_in") is not None)
     result = {}
 
     def make(ledger: Ledger):
-        with without_cycle_collection():
-            catalog = load_catalog(config.seeds, config.tag_authority, processes=processes, now=now, ledger=ledger,
-                                   facts=facts)
-            with publishing(out):
-                facts.save()  # before rendering, which needs the memory
-                made = Build(catalog, config)
-                # published in the same tree, made once the documents are written
-                search = {NAME: lambda: index_parts(catalog, made.channels, made.since)}
-                result["changes"] = publish_build(made, out, processes, extras=search)
-                result["documents"] = made.size()
+        facts = FactCache(facts_file(out))
+        catalog = load_catalog(config.seeds, config.tag_authority, processes=processes, now=now, ledger=ledger,
+                               facts=facts)
+        with publishing(out):
+            facts.save()  # before rendering, which needs the memory
+            made = Build(catalog, config)
+            # published in the same tree, made once the documents are written
+            search = {NAME: lambda: index_parts(catalog, made.channels, made.since)}
+            result["changes"] = publish_build(made, out, processes, extras=search)
+            result["documents"] = made.size()
         return catalog
 
-    catalog = ledgers.publish(make)
+    with without_cycle_collection():  # the ledger, the facts and the catalog are 100,000s of objects
+        catalog = ledgers.publish(make)
     after = fingerprint(config.seeds)  # the ledger just written is no change to build again for
     if [entry for entry in after if entry[0] != LEDGER] == [entry for entry in seen if entry[0] != LEDGER]:
         seen = after

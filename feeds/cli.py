@@ -323,8 +323,8 @@ def build(seeds, config_file, out, base_url, hub, new_ledger):
         # the ledger is read, published and written back under one lock: a server on the same
         # seeds does not date the same change a second time
         with ledger_lock(config.seeds):
-            facts = FactCache(facts_file(out))  # what the last build into `out` read: only new text is classified
-            with without_cycle_collection():
+            with without_cycle_collection():  # from the facts on, which are 10,000s of objects too
+                facts = FactCache(facts_file(out))  # what the last build into `out` read: only new text is classified
                 catalog = read(config, processes, facts)
             if (config.seeds.is_dir() and not (config.seeds / LEDGER).exists() and not new_ledger
                     and (target(out) / MARKER).is_file()):

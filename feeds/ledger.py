@@ -291,57 +291,73 @@ def _rendering(fields) -> dict[str, Rendering]:
 
 
 def _record(fields, times: dict[str, dt.datetime] | None = None) -> Record:
+    """A ledger line's fields as a Record, each checked (the ledger may be edited by hand)."""
     if not isinstance(fields, dict):
         raise TypeError("not a JSON object")
-    missing = [name for name in REQUIRED if name not in fields]
-    if missing:
-        raise ValueError(f"missing {', '.join(missing)}")
-    unknown = sorted(set(fields) - set(REQUIRED) - set(OPTIONAL))
-    if unknown:
-        raise ValueError(f"unknown field {unknown[0]!r} (the fields are {', '.join(REQUIRED + OPTIONAL)})")
-
-    def text(name):
-        if not isinstance(fields[name], str) or not fields[name]:
-            raise ValueError(f"{name} must be a non-empty string")
-        return fields[name]
-
-    def names(name):
-        value = fields.get(name, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise ValueError(f"{name} must be a list of strings")
-        return tuple(value)
-
-    def time(name, optional=False):
-        if optional and fields.get(name) is None:
-            return None
-        known = times.get(fields[name]) if times is not None and isinstance(fields[name], str) else None
-        if known is not None:
-            return known
-        try:
-            when = utc(fields[name])
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} {fields[name]!r} is not a UTC time like 2021-10-26T12:00:00Z") from None
-        if not FIRST <= when <= LAST:
-            raise ValueError(f"{name} {fields[name]!r} is not a plausible time (years 1951 to 2999)")
-        if times is not None:
-            times[fields[name]] = when
-        return when
-
-    for name in ("slug", "former_slugs"):
-        for slug in names(name) if name == "former_slugs" else (text(name),):
-            if not SLUG.fullmatch(slug):
-                raise ValueError(f"{name} {slug!r} is not a slug: lower-case letters, digits and single hyphens")
-    if SPACE.search(text("id")):
-        raise ValueError(f"id {fields['id']!r} holds a space")
-    if not FINGERPRINT.fullmatch(text("body")):
+    if not FIELDS_REQUIRED <= fields.keys():
+        raise ValueError(f"missing {', '.join(name for name in REQUIRED if name not in fields)}")
+    if unknown := fields.keys() - FIELDS_KNOWN:
+        raise ValueError(f"unknown field {sorted(unknown)[0]!r} (the fields are {', '.join(REQUIRED + OPTIONAL)})")
+    times = {} if times is None else times
+    slug = _text(fields, "slug")
+    _slug("slug", slug)
+    former_slugs = _names(fields, "former_slugs")
+    for former in former_slugs:
+        _slug("former_slugs", former)
+    if SPACE.search(id_ := _text(fields, "id")):
+        raise ValueError(f"id {id_!r} holds a space")
+    if not FINGERPRINT.fullmatch(body := _text(fields, "body")):
         raise ValueError("body must be 16 hex digits (a fingerprint written by feeds build)")
-    if not SKETCH.fullmatch(text("sketch")):
+    if not SKETCH.fullmatch(sketch := _text(fields, "sketch")):
         raise ValueError("sketch must be hex digits written by feeds build")
-    return Record(id=text("id"), slug=text("slug"), published=time("published"), title=text("title"),
-                  body=fields["body"], sketch=fields["sketch"], themes=names("themes"),
-                  countries=names("countries"), added=time("added"), edited=time("edited", True),
-                  moved=time("moved", True), withdrawn=time("withdrawn", True),
-                  former_slugs=names("former_slugs"), left=names("left"))
+    get = fields.get
+    return Record(id=id_, slug=slug, published=_time(fields, "published", times), title=_text(fields, "title"),
+                  body=body, sketch=sketch, themes=_names(fields, "themes"), countries=_names(fields, "countries"),
+                  added=_time(fields, "added", times),
+                  edited=None if get("edited") is None else _time(fields, "edited", times),
+                  moved=None if get("moved") is None else _time(fields, "moved", times),
+                  withdrawn=None if get("withdrawn") is None else _time(fields, "withdrawn", times),
+                  former_slugs=former_slugs, left=_names(fields, "left"))
+
+
+FIELDS_REQUIRED, FIELDS_KNOWN = frozenset(REQUIRED), frozenset(REQUIRED + OPTIONAL)
+
+
+def _slug(name: str, slug: str) -> None:
+    if not SLUG.fullmatch(slug):
+        raise ValueError(f"{name} {slug!r} is not a slug: lower-case letters, digits and single hyphens")
+
+
+def _text(fields: dict, name: str) -> str:
+    value = fields[name]
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string")
+    return value
+
+
+def _names(fields: dict, name: str) -> tuple[str, ...]:
+    value = fields.get(name, ())
+    if value == ():
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"{name} must be a list of strings")
+    return tuple(value)
+
+
+def _time(fields: dict, name: str, times: dict[str, dt.datetime]) -> dt.datetime:
+    """The time in `name`, once per distinct text (most repeat: dates at noon, a build's time)."""
+    text = fields[name]
+    known = times.get(text) if isinstance(text, str) else None
+    if known is not None:
+        return known
+    try:
+        when = utc(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} {text!r} is not a UTC time like 2021-10-26T12:00:00Z") from None
+    if not FIRST <= when <= LAST:
+        raise ValueError(f"{name} {text!r} is not a plausible time (years 1951 to 2999)")
+    times[text] = when
+    return when
 
 
 SPACE = re.compile(r"\s")  # what str.isspace() calls a space, found by the regex engine: ids are long

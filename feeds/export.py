@@ -387,10 +387,7 @@ class Writer:
         # the index lists every title, so it changed whenever an address did
         self._file(REDIRECTS, redirects_file(redirects).encode(), stamp)
         self._file(NGINX_REDIRECTS, nginx_map(redirects).encode(), stamp)
-        for folder, newest in list(self.folders.items()):
-            while folder:
-                folder = folder.rpartition("/")[0]
-                self.folders[folder] = max(self.folders.get(folder, 0), newest)
+        self.folders.update(folder_times(self.written))  # and those above: as new as their newest document
         if self.target.present:  # the standby: remove what the new export does not have
             for name in self.target.present.keys() - self.written.keys():
                 for file in (name, name + ".gz"):

@@ -187,18 +187,16 @@ class Theme:
             if not needed <= present:
                 continue
             pattern = _compiled(source)
-            # its matches are used up, in the title and the body; the first is kept, the title's first
-            if m := pattern.search(low_title):
-                found.append(Match(term, title[m.start():m.end()], "title", weight * TITLE_FACTOR))
-                spans = [m.span() for m in pattern.finditer(low_title)]
-                title, low_title = _cut(title, spans), _cut(low_title, spans)
-                spans = [m.span() for m in pattern.finditer(low_body)]
-            else:
-                spans = [m.span() for m in pattern.finditer(low_body)]
-                if not spans:
-                    continue
-                found.append(Match(term, body[slice(*spans[0])], "body", weight))
-            body, low_body = _cut(body, spans), _cut(low_body, spans)
+            in_title = [m.span() for m in pattern.finditer(low_title)]
+            in_body = [m.span() for m in pattern.finditer(low_body)]
+            # the first is kept, the title's first; all are used up, in the title and the body
+            if in_title:
+                found.append(Match(term, title[slice(*in_title[0])], "title", weight * TITLE_FACTOR))
+                title, low_title = _cut(title, in_title), _cut(low_title, in_title)
+            elif in_body:
+                found.append(Match(term, body[slice(*in_body[0])], "body", weight))
+            if in_body:
+                body, low_body = _cut(body, in_body), _cut(low_body, in_body)
         return tuple(found)
 
     def holds(self, found: tuple[Match, ...]) -> bool:

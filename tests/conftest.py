@@ -91,6 +91,14 @@ def seeds(tmp_path):
     return write
 
 
+def copy_seeds(tmp_path):
+    """A copy of the shipped seeds at tmp_path/seeds, for a test that builds them: a build records
+    its site in the ledger, and the shipped one stays as it is (its lock and dotfiles not copied)."""
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"))
+    return folder
+
+
 def run_feeds(*args, cwd=ROOT, env=None):
     """The installed console script, as a user runs it."""
     return subprocess.run([sys.executable, "-m", "feeds", *map(str, args)], cwd=cwd, capture_output=True,

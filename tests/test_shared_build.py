@@ -24,12 +24,13 @@ from .test_server import fetch
 DIGEST = "{day} June, 2021\n\nSeasonal workers item {day}\n\nBody of item {day}.\n"
 
 
-def publish(seeds, out, config):
-    """As the server's builder publishes: with the search index in the same tree."""
-    catalog = load_catalog(seeds, config.tag_authority)
+def publish(seeds, out, config, now=None):
+    """As the server's builder publishes: with the search index in the same tree; the catalog."""
+    catalog = load_catalog(seeds, config.tag_authority, now=now)
     build = Build(catalog, config)
     with publishing(out):
         publish_build(build, out, extras={NAME: lambda: index_parts(catalog, build.channels, build.since)})
+    return catalog
 
 
 def test_a_worker_follows_publishes_and_never_serves_a_changed_file_for_an_old_manifest(seeds, tmp_path):
@@ -268,11 +269,7 @@ def test_filtered_feeds_are_dated_like_the_export_after_new_settings(seeds, tmp_
     seeds("a.txt", DIGEST.format(day=1))
     for title, now in (("Digest", dt.datetime(2021, 6, 2, tzinfo=dt.timezone.utc)), ("Migration news", later)):
         config = Config(seeds=seeds.folder, base_url="https://feeds.example.net/", title=title)
-        catalog = load_catalog(seeds.folder, config.tag_authority, now=now)
-        build = Build(catalog, config)
-        with publishing(out):
-            publish_build(build, out, extras={NAME: lambda: index_parts(catalog, build.channels, build.since)})
-        write_ledger(seeds.folder, catalog.ledger)
+        write_ledger(seeds.folder, publish(seeds.folder, out, config, now).ledger)
     current = Export(out).current()
     assert current.documents["/feed.atom"].http_date == http_date(later)
     for wanted in (Filter(("seasonal",)), Filter(limit=1)):

@@ -18,7 +18,7 @@ import urllib.request
 import pytest
 from reader import make_reader
 
-from .conftest import NGINX, SEEDS, Nginx, feeds_serve, run_feeds
+from .conftest import NGINX, SEEDS, Nginx, copy_seeds, feeds_serve, run_feeds
 from .test_server import NoRedirect, fetch
 
 DIGEST = next(SEEDS.glob("*.txt")).name
@@ -29,12 +29,6 @@ SURINAME = "IOM and Suriname Government launch innovative report on national mig
 NEWSBOAT = shutil.which("newsboat")
 if os.environ.get("FEEDS_REQUIRE_NGINX") and not NEWSBOAT:
     pytest.fail("newsboat is required (apt-get install newsboat)", pytrace=False)
-
-
-def copy_seeds(tmp_path):
-    folder = tmp_path / "seeds"
-    shutil.copytree(SEEDS, folder, ignore=shutil.ignore_patterns(".*"))
-    return folder
 
 
 def correct(folder):
